@@ -1,0 +1,101 @@
+// `lab config`: the rendered files, where each lands and who reads it, and where every
+// VPN setting came from, before anything starts.
+import path from 'node:path';
+import type { Problem } from '../errors.js';
+import { loadLab, persistLab, type LoadedLab } from '../load.js';
+import { formatOrigin } from '../config/origin.js';
+import { renderedPath } from '../config/labdir.js';
+import { VARIABLES } from '../config/variables.js';
+import { maskSecrets } from '../mask.js';
+import { displayPath } from '../paths.js';
+import type { Verb } from './verb.js';
+
+export const configVerb: Verb = {
+  name: 'config',
+  summary: 'render the config files from localrc/local.conf and show them, with where each VPN setting came from',
+  usage: 'lab config [--localrc PATH] [--json] [--show-secrets]',
+  details: [
+    'Reads the localrc (or local.conf) as DevStack does, renders neutron.conf, neutron_vpnaas.conf,',
+    'ml2_conf.ini and l3_agent.ini into the lab directory, and prints each with its path and the',
+    'services started with it. Starts nothing.',
+  ],
+  options: {
+    json: { type: 'boolean', description: 'print the resolved config as JSON instead' },
+    'show-secrets': { type: 'boolean', description: 'print passwords in clear text' },
+  },
+  async run({ values, localrc, out, err }) {
+    const lab = await loadLab({ localrc });
+    const written = persistLab(lab);
+    const secrets = values['show-secrets'] === true ? [] : lab.config.secrets;
+    const show = (text: string) => maskSecrets(text, secrets);
+    const warnings = [...lab.config.warnings, ...lab.rendering.warnings];
+    if (values.json === true) {
+      out(show(JSON.stringify(configJson(lab, written), null, 2)));
+    } else {
+      out(show(configText(lab)));
+    }
+    for (const warning of warnings) err(show(`lab: warning: ${warning.where}: ${warning.message}`));
+    return 0;
+  },
+};
+
+function configText({ config, rendering }: LoadedLab): string {
+  const lines: string[] = [];
+  const where = config.source.localConf && config.source.localConf !== config.source.localrc ? `${config.source.localrc} (post-config from ${config.source.localConf})` : config.source.localrc;
+  lines.push(`lab "${config.labName}": settings from ${where}`);
+  for (const note of config.source.notes) lines.push(`  note: ${note}`);
+  lines.push(`lab directory: ${displayPath(config.labDir)}`);
+  lines.push(`services: ${config.enabledServices.join(', ') || '(none)'}`);
+  lines.push('');
+  lines.push('VPN settings (where each value came from):');
+  for (const setting of rendering.vpn) {
+    lines.push(`  ${setting.title}: ${setting.file} [${setting.section}] ${setting.key}`);
+    if (setting.values.length === 0) lines.push('      (not set)');
+    for (const v of setting.values) lines.push(`      = ${v.value}`, `        from ${formatOrigin(v.origin)}`);
+    for (const r of setting.replaced) lines.push(`      replaced: ${r.value}`, `        from ${formatOrigin(r.origin)}`);
+    if (setting.note) lines.push(`      ${setting.note}`);
+  }
+  for (const file of rendering.files) {
+    const host = displayPath(renderedPath(config.labDir, file.spec.containerPath));
+    lines.push('');
+    lines.push(`==> ${host}`);
+    lines.push(`    ${file.spec.containerPath} in ${file.spec.services.join(' and ')} (${file.spec.role})`);
+    lines.push(file.document.toString().trimEnd());
+  }
+  return lines.join('\n');
+}
+
+function configJson({ config, rendering }: LoadedLab, written: string[]): unknown {
+  const problem = (p: Problem) => ({ where: p.where, message: p.message });
+  return {
+    labName: config.labName,
+    labDir: config.labDir,
+    source: config.source,
+    enabledServices: config.enabledServices,
+    ignoredServices: config.ignoredServices,
+    variables: Object.fromEntries(
+      VARIABLES.map((v) => {
+        const setting = config.settings[v.name];
+        return [v.name, { value: setting?.value ?? null, from: setting ? formatOrigin(setting.origin) : 'default' }];
+      }),
+    ),
+    plugins: config.plugins,
+    vpn: rendering.vpn.map((s) => ({
+      title: s.title,
+      file: s.file,
+      section: s.section,
+      key: s.key,
+      values: s.values.map((v) => ({ value: v.value, from: formatOrigin(v.origin) })),
+      replaced: s.replaced.map((v) => ({ value: v.value, from: formatOrigin(v.origin) })),
+      ...(s.note ? { note: s.note } : {}),
+    })),
+    files: rendering.files.map((f, i) => ({
+      name: f.spec.id,
+      path: written[i] ?? path.join(config.labDir, f.spec.containerPath),
+      containerPath: f.spec.containerPath,
+      services: f.spec.services,
+      content: f.document.toString(),
+    })),
+    warnings: [...config.warnings, ...rendering.warnings].map(problem),
+  };
+}

@@ -1,0 +1,51 @@
+// The localrc variables lab reads: name, default, meaning. The README's table is checked
+// against this list by a test, so the two cannot drift apart.
+import { DEFAULT_SERVICES } from './services.js';
+
+export interface VariableSpec {
+  name: string;
+  /** The default as the README shows it. */
+  shownDefault: string;
+  description: string;
+  secret?: boolean;
+}
+
+export const STRONGSWAN_DEVICE_DRIVER = 'neutron_vpnaas.services.vpn.device_drivers.strongswan_ipsec.StrongSwanDriver';
+export const LIBRESWAN_DEVICE_DRIVER = 'neutron_vpnaas.services.vpn.device_drivers.libreswan_ipsec.LibreSwanDriver';
+export const DEFAULT_SERVICE_PROVIDER = 'VPN:strongswan:neutron_vpnaas.services.vpn.service_drivers.ipsec.IPsecVPNDriver:default';
+export const DEVICE_DRIVER_FOR_PACKAGE = { strongswan: STRONGSWAN_DEVICE_DRIVER, libreswan: LIBRESWAN_DEVICE_DRIVER } as const;
+export type IpsecPackage = keyof typeof DEVICE_DRIVER_FOR_PACKAGE;
+
+export const VARIABLES: readonly VariableSpec[] = [
+  { name: 'LAB_NAME', shownDefault: 'lab', description: "Names the lab: its containers, network, volumes and the `lab.project` label." },
+  { name: 'LAB_DIR', shownDefault: '$TOP_DIR/.lab/$LAB_NAME', description: 'Where rendered config files, generated passwords and state are kept (TOP_DIR: the localrc\'s directory).' },
+  { name: 'ENABLED_SERVICES', shownDefault: DEFAULT_SERVICES, description: 'Services to run; `enable_service`, `disable_service`, `disable_all_services` and `ENABLED_SERVICES+=,-x` work as in DevStack; `q-l3` is an alias of `q-vpn`.' },
+  { name: 'SCREEN_LOGDIR', shownDefault: './logs', description: 'Per-service logs `screen-<svc>.log`, as 2014 DevStack.' },
+  { name: 'LOGFILE', shownDefault: '(unset)', description: "The run's own log, timestamped, with a symlink to the newest." },
+  { name: 'LOGDAYS', shownDefault: '7', description: 'Log files older than this many days are pruned.' },
+  { name: 'DATABASE_USER', shownDefault: 'root', description: 'MariaDB user Neutron connects as.' },
+  { name: 'DATABASE_PASSWORD', shownDefault: '(generated)', description: 'MariaDB password; generated once per lab when unset.', secret: true },
+  { name: 'RABBIT_USERID', shownDefault: 'stackrabbit', description: 'RabbitMQ user.' },
+  { name: 'RABBIT_PASSWORD', shownDefault: '(generated)', description: 'RabbitMQ password; generated once per lab when unset.', secret: true },
+  { name: 'Q_PORT', shownDefault: '9696', description: 'Neutron API port, published on 127.0.0.1.' },
+  { name: 'Q_SERVICE_PLUGIN_CLASSES', shownDefault: 'router,vpnaas', description: '`[DEFAULT] service_plugins` of neutron.conf; without `vpnaas` every /v2.0/vpn call is a 404.' },
+  { name: 'Q_ML2_PLUGIN_MECHANISM_DRIVERS', shownDefault: 'openvswitch', description: 'ML2 mechanism drivers of neutron-server (openvswitch lets the Zed server start without OVS).' },
+  { name: 'NEUTRON_VPNAAS_SERVICE_PROVIDER', shownDefault: DEFAULT_SERVICE_PROVIDER, description: 'One or several (space-separated) `<service_type>:<name>:<class.Path>[:default]`, written to `[service_providers] service_provider` of neutron_vpnaas.conf, in order.' },
+  { name: 'IPSEC_PACKAGE', shownDefault: 'strongswan', description: '`strongswan` or `libreswan`; picks the default device driver.' },
+  { name: 'NEUTRON_VPNAAS_DEVICE_DRIVER', shownDefault: 'follows IPSEC_PACKAGE', description: 'One or several device driver class paths, written to `[vpnagent] vpn_device_driver` of l3_agent.ini.' },
+  { name: 'ENABLE_DEBUG_LOG_LEVEL', shownDefault: 'True', description: '`debug` in the Neutron config files.' },
+];
+
+/** Variables naming config files, for `[[post-config|$FILE]]` headers (values as in DevStack). */
+export const FILE_VARIABLES: Readonly<Record<string, string>> = {
+  NEUTRON_CONF_DIR: '/etc/neutron',
+  NEUTRON_CONF: '/etc/neutron/neutron.conf',
+  NEUTRON_VPNAAS_CONF: '/etc/neutron/neutron_vpnaas.conf',
+  Q_L3_CONF_FILE: '/etc/neutron/l3_agent.ini',
+  Q_PLUGIN_CONF_PATH: 'etc/neutron/plugins/ml2',
+  Q_PLUGIN_CONF_FILE: 'etc/neutron/plugins/ml2/ml2_conf.ini',
+};
+
+export function isSecretName(name: string): boolean {
+  return /PASSWORD|PASSWD|PSK|SECRET|TOKEN/i.test(name);
+}

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Sources a DevStack localrc the way stack.sh does (as bash, with DevStack's service and
+# plugin helpers defined) and reports back, on file descriptor 3, NUL-separated records:
+#   var  NAME VALUE LINE      a tracked variable; LINE is the localrc line that last changed it, or empty
+#   plugin LINE N ARG...      one enable_plugin call with its N arguments
+#   warn LINE MESSAGE         a helper's warning, as DevStack prints it
+#   end                       the localrc ran to its end
+# Usage: localrc-eval.sh FILE VAR...   (VAR: the variables to track)
+# The localrc's own stdout and stderr stay on 1 and 2; lab turns stderr into warnings.
+# Written for lab; the helper semantics follow DevStack's functions-common, not its code.
+
+__lab_file=$1
+shift
+__lab_tracked=("$@")
+
+__lab_record() { printf '%s\0' "$@" >&3; }
+
+# q-l3 is the L3 agent's modern name; lab's VPN agent q-vpn is that agent.
+__lab_aliases() {
+    case $1 in
+        q-vpn | q-l3) echo "q-vpn q-l3" ;;
+        *) echo "$1" ;;
+    esac
+}
+
+__lab_in_list() { [[ ,$2, == *,$1,* ]]; }
+
+# Removes every entry of $1 (and its aliases) from the comma list $2.
+__lab_remove() {
+    local list=,$2, name
+    for name in $(__lab_aliases "$1"); do
+        while [[ $list == *,$name,* ]]; do list=${list/,$name,/,}; done
+    done
+    list=${list#,}
+    echo "${list%,}"
+}
+
+# DevStack's `ENABLED_SERVICES+=,-x`: a -x entry removes x and itself.
+__lab_apply_negations() {
+    local entry
+    for entry in ${ENABLED_SERVICES//,/ }; do
+        if [[ $entry == -* ]]; then
+            ENABLED_SERVICES=$(__lab_remove "${entry#-}" "$ENABLED_SERVICES")
+            ENABLED_SERVICES=$(__lab_remove "$entry" "$ENABLED_SERVICES")
+        fi
+    done
+}
+
+is_service_enabled() {
+    local service name
+    for service in "$@"; do
+        for name in $(__lab_aliases "$service"); do
+            __lab_in_list "$name" "$ENABLED_SERVICES" && return 0
+        done
+    done
+    return 1
+}
+
+enable_service() {
+    local service
+    for service in "$@"; do
+        if __lab_in_list "$service" "${DISABLED_SERVICES-}"; then
+            __lab_record warn "${BASH_LINENO[0]}" "enable_service $service: $service was disabled earlier (disable_service), so it stays disabled, as in DevStack"
+            continue
+        fi
+        is_service_enabled "$service" || ENABLED_SERVICES+=",$service"
+    done
+    ENABLED_SERVICES=${ENABLED_SERVICES#,}
+    __lab_apply_negations
+}
+
+disable_service() {
+    local service
+    for service in "$@"; do
+        ENABLED_SERVICES=$(__lab_remove "$service" "$ENABLED_SERVICES")
+        __lab_in_list "$service" "${DISABLED_SERVICES-}" || DISABLED_SERVICES+=",$service"
+    done
+    DISABLED_SERVICES=${DISABLED_SERVICES#,}
+}
+
+disable_all_services() {
+    ENABLED_SERVICES=""
+}
+
+enable_plugin() {
+    __lab_record plugin "${BASH_LINENO[0]}" "$#" "$@"
+}
+
+# Attribute each change of a tracked variable to the top-level localrc line that made it:
+# the DEBUG trap runs before every command; what changed since the previous one was done there.
+declare -A __lab_value __lab_line
+__lab_previous_line=
+__lab_trace() {
+    local name
+    for name in "${__lab_tracked[@]}"; do
+        if [[ ${!name-__lab_unset__} != "${__lab_value[$name]-__lab_unset__}" ]]; then
+            __lab_value[$name]=${!name-__lab_unset__}
+            [[ -n $__lab_previous_line ]] && __lab_line[$name]=$__lab_previous_line
+        fi
+    done
+    __lab_previous_line=$1
+}
+
+: "${ENABLED_SERVICES=${LAB_DEFAULT_SERVICES-}}"
+__lab_trace ""
+set -o functrace
+trap '(( ${#FUNCNAME[@]} == 0 )) && __lab_trace "$LINENO"' DEBUG
+# shellcheck disable=SC1090
+source "$__lab_file"
+trap - DEBUG
+set +o functrace
+__lab_trace ""
+__lab_apply_negations
+
+for __lab_name in "${__lab_tracked[@]}"; do
+    if [[ -n ${!__lab_name+set} ]]; then
+        __lab_record var "$__lab_name" "${!__lab_name}" "${__lab_line[$__lab_name]-}"
+    fi
+done
+__lab_record end

@@ -1,0 +1,172 @@
+// Every kind of bad input: exit code 2, a message naming the file and line or the variable
+// and saying what to write instead, and nothing written to the lab directory.
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { lab, listFiles, removeScratch, scratch } from './helpers.js';
+
+const dirs: string[] = [];
+after(() => dirs.forEach(removeScratch));
+
+interface Case {
+  title: string;
+  files: Record<string, string>;
+  args?: string[];
+  env?: Record<string, string>;
+  /** Each must appear in stderr. */
+  expect: RegExp[];
+}
+
+const PROVIDER = 'VPN:strongswan:neutron_vpnaas.services.vpn.service_drivers.ipsec.IPsecVPNDriver';
+
+const cases: Case[] = [
+  {
+    title: 'a bash syntax error in localrc, with bash\'s line',
+    files: { localrc: 'LAB_NAME=ok\n\nFOO=(unclosed\nBAR=1\n' },
+    expect: [/lab: error: \.\/localrc line \d: bash syntax error: .*(unexpected|syntax)/, /fix that line/],
+  },
+  {
+    title: 'a bash syntax error inside [[local|localrc]], with the local.conf line',
+    files: { 'local.conf': '# header\n[[local|localrc]]\nLAB_NAME=ok\nif true; then\n' },
+    expect: [/lab: error: \.\/local\.conf line \d: bash syntax error: /],
+  },
+  {
+    title: 'an unterminated [[...]] header',
+    files: { 'local.conf': '[[local|localrc]]\nLAB_NAME=x\n[[post-config|$NEUTRON_CONF\n[DEFAULT]\n' },
+    expect: [/\.\/local\.conf line 3: unterminated meta-section header "\[\[post-config\|\$NEUTRON_CONF": close it with "\]\]"/],
+  },
+  {
+    title: 'a malformed [[...]] header',
+    files: { 'local.conf': '[[local]]\nLAB_NAME=x\n' },
+    expect: [/\.\/local\.conf line 1: malformed meta-section header "\[\[local\]\]": write \[\[phase\|file\]\]/],
+  },
+  {
+    title: 'a service_provider value of the wrong form, naming the variable',
+    files: { localrc: 'LAB_NAME=x\nNEUTRON_VPNAAS_SERVICE_PROVIDER=VPN:broken\n' },
+    expect: [/\.\/localrc line 2: NEUTRON_VPNAAS_SERVICE_PROVIDER: "VPN:broken" is not a service provider .*write <service_type>:<name>:<dotted\.class\.Path>\[:default\]/],
+  },
+  {
+    title: 'a service_provider from the environment, naming the variable',
+    files: { localrc: 'LAB_NAME=x\n' },
+    env: { NEUTRON_VPNAAS_SERVICE_PROVIDER: 'VPN:a:b:c:d' },
+    expect: [/environment variable NEUTRON_VPNAAS_SERVICE_PROVIDER: NEUTRON_VPNAAS_SERVICE_PROVIDER: "VPN:a:b:c:d"/],
+  },
+  {
+    title: 'a service_provider in post-config whose driver is not a class path',
+    files: { 'local.conf': '[[post-config|$NEUTRON_VPNAAS_CONF]]\n[service_providers]\nservice_provider = VPN:mine:not a class:default\n' },
+    expect: [/\.\/local\.conf line 3: service_provider: "VPN:mine:not a class:default": the driver "not a class" is not a dotted Python class path/],
+  },
+  {
+    title: 'two VPN providers both marked default (variable)',
+    files: { localrc: `NEUTRON_VPNAAS_SERVICE_PROVIDER="${PROVIDER}:default VPN:mine:my.Driver:default"\n` },
+    expect: [/\.\/localrc line 1: NEUTRON_VPNAAS_SERVICE_PROVIDER marks 2 VPN providers as default \(strongswan, mine\).*keep ":default" on one of them/],
+  },
+  {
+    title: 'two VPN providers both marked default (post-config)',
+    files: { 'local.conf': `[[post-config|$NEUTRON_VPNAAS_CONF]]\n[service_providers]\nservice_provider = ${PROVIDER}:default\nservice_provider = VPN:mine:my.Driver:default\n` },
+    expect: [/\.\/local\.conf line 3 and \.\/local\.conf line 4: 2 VPN providers are marked default \(strongswan, mine\)/],
+  },
+  {
+    title: 'a device driver that is not a dotted class path',
+    files: { localrc: 'NEUTRON_VPNAAS_DEVICE_DRIVER=StrongSwanDriver\n' },
+    expect: [/\.\/localrc line 1: NEUTRON_VPNAAS_DEVICE_DRIVER: "StrongSwanDriver" is not a dotted Python class path; write the class the agent should import/],
+  },
+  {
+    title: 'a device driver written with a colon before the class, with the corrected path',
+    files: { localrc: 'NEUTRON_VPNAAS_DEVICE_DRIVER=neutron_vpnaas.services.vpn.device_drivers.strongswan_ipsec:StrongSwanDriver\n' },
+    expect: [/a "\." before the class, not a ":": neutron_vpnaas\.services\.vpn\.device_drivers\.strongswan_ipsec\.StrongSwanDriver/],
+  },
+  {
+    title: 'a device driver in post-config that is not a class path',
+    files: { 'local.conf': '[[post-config|$Q_L3_CONF_FILE]]\n[vpnagent]\nvpn_device_driver = strongswan\n' },
+    expect: [/\.\/local\.conf line 3: vpn_device_driver: "strongswan" is not a dotted Python class path/],
+  },
+  {
+    title: 'an unknown service in ENABLED_SERVICES, with the closest known name',
+    files: { localrc: 'ENABLED_SERVICES=mysql,rabbit,q-svc,q-vnp\n' },
+    expect: [/\.\/localrc line 1: ENABLED_SERVICES names the unknown service "q-vnp"; did you mean "q-vpn"\?/],
+  },
+  {
+    title: 'an unknown service added with enable_service',
+    files: { localrc: 'LAB_NAME=x\nenable_service strongswam\n' },
+    expect: [/\.\/localrc line 2: ENABLED_SERVICES names the unknown service "strongswam"; did you mean "strongswan"\?/],
+  },
+  {
+    title: 'enable_plugin with neither URL nor directory',
+    files: { localrc: 'LAB_NAME=x\nenable_plugin my-driver\n' },
+    expect: [/\.\/localrc line 2: enable_plugin my-driver has neither a URL nor a directory; write enable_plugin my-driver \/path\/to\/your\/driver\/checkout/],
+  },
+  {
+    title: 'enable_plugin with a remote URL lab cannot clone',
+    files: { localrc: 'enable_plugin my-driver https://example.invalid/my-driver.git\n' },
+    expect: [/\.\/localrc line 1: enable_plugin my-driver https:\/\/example\.invalid\/my-driver\.git: lab cannot clone/],
+  },
+  {
+    title: 'a port that is not a number',
+    files: { localrc: 'Q_PORT=http\n' },
+    expect: [/\.\/localrc line 1: Q_PORT="http" is not a whole number from 1 to 65535; write e\.g\. Q_PORT=9696/],
+  },
+  {
+    title: 'an IPSEC_PACKAGE lab does not know',
+    files: { localrc: 'IPSEC_PACKAGE=openswan\n' },
+    expect: [/\.\/localrc line 1: IPSEC_PACKAGE="openswan" is not supported: write IPSEC_PACKAGE=strongswan or IPSEC_PACKAGE=libreswan/],
+  },
+  {
+    title: 'a post-config option before any [section]',
+    files: { 'local.conf': '[[post-config|$NEUTRON_CONF]]\ndebug = True\n' },
+    expect: [/\.\/local\.conf line 2: "debug" comes before any \[section\].*e\.g\. \[DEFAULT\]/],
+  },
+  {
+    title: 'a LAB_NAME that cannot name containers',
+    files: { localrc: 'LAB_NAME="My Lab"\n' },
+    expect: [/\.\/localrc line 1: LAB_NAME="My Lab" cannot name containers/],
+  },
+  {
+    title: 'a localrc that exits',
+    files: { localrc: 'LAB_NAME=x\nexit 0\n' },
+    expect: [/\.\/localrc: the localrc stopped bash before its end/],
+  },
+  {
+    title: 'a --localrc that does not exist',
+    files: {},
+    args: ['--localrc', 'nowhere/localrc'],
+    expect: [/lab: error: --localrc: no such file \.\/nowhere\/localrc; give the path of a DevStack localrc or local\.conf/],
+  },
+];
+
+describe('bad input', () => {
+  for (const c of cases) {
+    it(`exits 2 on ${c.title}, and writes nothing`, async () => {
+      const cwd = scratch(c.files);
+      dirs.push(cwd);
+      const result = await lab(['config', ...(c.args ?? [])], { cwd, ...(c.env ? { env: c.env } : {}) });
+      assert.equal(result.code, 2, `exit code; stderr:\n${result.stderr}`);
+      for (const pattern of c.expect) assert.match(result.stderr, pattern);
+      assert.match(result.stderr, /nothing was started or written/);
+      assert.equal(result.stdout, '');
+      assert.deepEqual(listFiles(cwd), Object.keys(c.files).sort(), 'no file was written');
+    });
+  }
+
+  it('reports every problem of one run, not just the first', async () => {
+    const cwd = scratch({ localrc: 'Q_PORT=x\nIPSEC_PACKAGE=y\n' });
+    dirs.push(cwd);
+    const result = await lab(['config'], { cwd });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /localrc line 1: Q_PORT/);
+    assert.match(result.stderr, /localrc line 2: IPSEC_PACKAGE/);
+  });
+
+  it('keeps the lab directory as it was when a later run has bad input', async () => {
+    const cwd = scratch({ localrc: 'LAB_NAME=keep\nDATABASE_PASSWORD=first\n' });
+    dirs.push(cwd);
+    assert.equal((await lab(['config'], { cwd })).code, 0);
+    const before = listFiles(cwd);
+    const { writeFileSync, readFileSync } = await import('node:fs');
+    const rendered = `${cwd}/.lab/keep/etc/neutron/neutron.conf`;
+    const content = readFileSync(rendered, 'utf8');
+    writeFileSync(`${cwd}/localrc`, 'LAB_NAME=keep\nDATABASE_PASSWORD=second\nQ_PORT=bad\n');
+    assert.equal((await lab(['config'], { cwd })).code, 2);
+    assert.deepEqual(listFiles(cwd), before);
+    assert.equal(readFileSync(rendered, 'utf8'), content);
+  });
+});

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { lab, removeScratch, scratch } from './helpers.js';
+
+const dirs: string[] = [];
+after(() => dirs.forEach(removeScratch));
+function dir(files: Record<string, string> = {}): string {
+  const d = scratch(files);
+  dirs.push(d);
+  return d;
+}
+
+describe('the lab command line', () => {
+  it('shows general help with --help, and lists the verbs', async () => {
+    const result = await lab(['--help'], { cwd: dir() });
+    assert.equal(result.code, 0);
+    assert.match(result.stdout, /Usage: lab \[--localrc PATH\] <verb>/);
+    assert.match(result.stdout, /config\s+render the config files/);
+  });
+
+  it('shows help for every verb, global options included', async () => {
+    for (const verb of ['config']) {
+      const result = await lab([verb, '--help'], { cwd: dir() });
+      assert.equal(result.code, 0);
+      assert.match(result.stdout, new RegExp(`Usage: lab ${verb}`));
+      assert.match(result.stdout, /--localrc PATH/);
+    }
+  });
+
+  it('exits 2 with usage for no verb, an unknown verb, an unknown option or a stray argument', async () => {
+    const cwd = dir();
+    const none = await lab([], { cwd });
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /no verb given/);
+    const unknown = await lab(['confg'], { cwd });
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown verb "confg"; did you mean "config"\?/);
+    const option = await lab(['config', '--colour'], { cwd });
+    assert.equal(option.code, 2);
+    assert.match(option.stderr, /Unknown option '--colour'/);
+    const stray = await lab(['config', 'extra'], { cwd });
+    assert.equal(stray.code, 2);
+    assert.match(stray.stderr, /lab config takes no arguments, got "extra"/);
+    assert.equal(fs.existsSync(path.join(cwd, '.lab')), false);
+  });
+});
+
+describe('lab config with no localrc', () => {
+  it('renders the embedded default: service_plugins, the default provider, extensions and device driver, no clear password', async () => {
+    const cwd = dir();
+    const result = await lab(['config'], { cwd });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /no --localrc, \.\/local\.conf or \.\/localrc: using the embedded default localrc\.example/);
+    assert.match(result.stdout, /==> \.\/\.lab\/lab\/etc\/neutron\/neutron\.conf\n.*in q-svc and q-vpn/);
+    assert.match(result.stdout, /^service_plugins = router,vpnaas$/m);
+    assert.match(result.stdout, /==> \.\/\.lab\/lab\/etc\/neutron\/neutron_vpnaas\.conf[\s\S]*^service_provider = VPN:strongswan:neutron_vpnaas\.services\.vpn\.service_drivers\.ipsec\.IPsecVPNDriver:default$/m);
+    assert.match(result.stdout, /==> \.\/\.lab\/lab\/etc\/neutron\/l3_agent\.ini[\s\S]*^extensions = vpnaas$/m);
+    assert.match(result.stdout, /^vpn_device_driver = neutron_vpnaas\.services\.vpn\.device_drivers\.strongswan_ipsec\.StrongSwanDriver$/m);
+    assert.match(result.stdout, /transport_url = rabbit:\/\/stackrabbit:\*{8}@rabbit:5672\//);
+    const passwords = fs.readFileSync(path.join(cwd, '.lab', 'lab', 'passwords'), 'utf8');
+    for (const [, value] of passwords.matchAll(/^[A-Z_]+=(.+)$/gm)) {
+      assert.ok(value && !result.stdout.includes(value) && !result.stderr.includes(value), 'a generated password is printed');
+    }
+    assert.equal(result.stderr, '', 'the default config gives no warning');
+  });
+
+  it('masks passwords in --json the same way, and shows them with --show-secrets', async () => {
+    const cwd = dir({ localrc: 'DATABASE_PASSWORD=s3cret-db\nRABBIT_PASSWORD=s3cret-mq\n' });
+    const masked = await lab(['config', '--json'], { cwd });
+    assert.equal(masked.code, 0, masked.stderr);
+    assert.doesNotMatch(masked.stdout, /s3cret/);
+    const json = JSON.parse(masked.stdout) as { variables: Record<string, { value: string }> };
+    assert.equal(json.variables.DATABASE_PASSWORD?.value, '********');
+    const shown = await lab(['config', '--json', '--show-secrets'], { cwd });
+    assert.match(shown.stdout, /s3cret-db/);
+    assert.match(shown.stdout, /rabbit:\/\/stackrabbit:s3cret-mq@rabbit/);
+  });
+});

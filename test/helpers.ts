@@ -1,0 +1,62 @@
+// Shared by the tests: run the real CLI in a scratch directory, with an environment free
+// of the developer's own lab variables.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { FILE_VARIABLES, VARIABLES } from '../lab/config/variables.js';
+import { packagePath } from '../lab/paths.js';
+
+const run = promisify(execFile);
+const CLI = packagePath('bin', 'lab.js');
+
+export interface LabRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of [...VARIABLES.map((v) => v.name), ...Object.keys(FILE_VARIABLES)]) delete env[name];
+  return { ...env, ...extra };
+}
+
+export async function lab(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<LabRun> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { cwd: options.cwd, env: cleanEnv(options.env) });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+/** A scratch directory holding the given files (name -> text); removed by the caller's `after`. */
+export function scratch(files: Record<string, string> = {}): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-test-'));
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+export function removeScratch(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+export function fixture(name: string): string {
+  return fs.readFileSync(packagePath('test', 'fixtures', name), 'utf8');
+}
+
+export function readRendered(dir: string, labName: string, containerPath: string): string {
+  return fs.readFileSync(path.join(dir, '.lab', labName, containerPath), 'utf8');
+}
+
+/** Every file below a directory, relative, sorted: to show that nothing was written. */
+export function listFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
+}
