@@ -2,11 +2,14 @@
 // `--help` everywhere. Exit codes: 0 success, 1 the operation failed, 2 bad input or usage.
 import { parseArgs } from 'node:util';
 import { configVerb } from './commands/config.js';
+import { stackVerb } from './commands/stack.js';
+import { statusVerb } from './commands/status.js';
+import { cleanVerb, unstackVerb } from './commands/teardown.js';
 import type { Verb, VerbOption } from './commands/verb.js';
 import { closest } from './config/services.js';
 import { InputError, OperationError, UsageError } from './errors.js';
 
-const VERBS: readonly Verb[] = [configVerb];
+const VERBS: readonly Verb[] = [configVerb, stackVerb, statusVerb, unstackVerb, cleanVerb];
 
 const GLOBAL_OPTIONS: Record<string, VerbOption> = {
   localrc: { type: 'string', valueName: 'PATH', description: 'a DevStack localrc or local.conf (default: ./local.conf or ./localrc, else the embedded localrc.example)' },

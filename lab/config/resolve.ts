@@ -45,6 +45,7 @@ export interface LabConfig {
   topDir: string;
   labName: string;
   labDir: string;
+  baseImage: string;
   enabledServices: ServiceName[];
   /** DevStack services the localrc enables that lab does not run. */
   ignoredServices: string[];
@@ -130,6 +131,7 @@ export function resolveConfig(input: LocalrcInput, evaluated: Evaluated, env: No
   const labDir = path.resolve(input.topDir, read('LAB_DIR', path.join(input.topDir, '.lab', labName)));
   settings.LAB_DIR = { value: labDir, origin: settings.LAB_DIR?.origin ?? { kind: 'default' } };
 
+  const baseImage = read('LAB_BASE_IMAGE', 'debian:bookworm-slim');
   const services = resolveServices(evaluated.values.get('ENABLED_SERVICES') ?? DEFAULT_SERVICES, whereOf('ENABLED_SERVICES'), problems, warnings);
   settings.ENABLED_SERVICES = { value: evaluated.values.get('ENABLED_SERVICES') ?? DEFAULT_SERVICES, origin: originOf('ENABLED_SERVICES') };
 
@@ -159,6 +161,9 @@ export function resolveConfig(input: LocalrcInput, evaluated: Evaluated, env: No
     warnings.push({ where: whereOf('Q_ML2_PLUGIN_MECHANISM_DRIVERS'), message: 'linuxbridge is experimental in Zed: neutron-server exits unless [experimental] linuxbridge = true is set (add it with [[post-config|$NEUTRON_CONF]]); openvswitch starts without OVS on the server' });
   }
   const debug = /^(true|yes|1)$/i.test(read('ENABLE_DEBUG_LOG_LEVEL', 'True'));
+  if (!debug) {
+    warnings.push({ where: whereOf('ENABLE_DEBUG_LOG_LEVEL'), message: 'the agent logs "Loaded VPNaaS device driver" at DEBUG level only: with debug off, lab cannot see your device driver load (lab stack waits for the agent alive only)' });
+  }
 
   const ipsec = read('IPSEC_PACKAGE', 'strongswan');
   let ipsecPackage: IpsecPackage = 'strongswan';
@@ -185,6 +190,7 @@ export function resolveConfig(input: LocalrcInput, evaluated: Evaluated, env: No
     topDir: input.topDir,
     labName,
     labDir,
+    baseImage,
     enabledServices: services.enabled,
     ignoredServices: services.ignored,
     screenLogDir,

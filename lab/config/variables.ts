@@ -19,6 +19,7 @@ export type IpsecPackage = keyof typeof DEVICE_DRIVER_FOR_PACKAGE;
 export const VARIABLES: readonly VariableSpec[] = [
   { name: 'LAB_NAME', shownDefault: 'lab', description: "Names the lab: its containers, network, volumes and the `lab.project` label." },
   { name: 'LAB_DIR', shownDefault: '$TOP_DIR/.lab/$LAB_NAME', description: 'Where rendered config files, generated passwords and state are kept (TOP_DIR: the localrc\'s directory).' },
+  { name: 'LAB_BASE_IMAGE', shownDefault: 'debian:bookworm-slim', description: 'The image every lab image is built FROM; when the engine has not got it and cannot pull it, lab makes a Debian bookworm base with debootstrap (`lab-base/debian:bookworm`).' },
   { name: 'ENABLED_SERVICES', shownDefault: DEFAULT_SERVICES, description: 'Services to run; `enable_service`, `disable_service`, `disable_all_services` and `ENABLED_SERVICES+=,-x` work as in DevStack; `q-l3` is an alias of `q-vpn`.' },
   { name: 'SCREEN_LOGDIR', shownDefault: './logs', description: 'Per-service logs `screen-<svc>.log`, as 2014 DevStack.' },
   { name: 'LOGFILE', shownDefault: '(unset)', description: "The run's own log, timestamped, with a symlink to the newest." },

@@ -1,0 +1,265 @@
+// The service catalog (compose/lab.yaml): a Compose-format file, parsed with yaml, checked
+// against the subset of keys lab supports (anything else is refused, naming the key), and
+// interpolated with ${VAR} from the lab config. Pure apart from reading the file.
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { InputError, ProblemList } from './errors.js';
+import type { LabConfig } from './config/resolve.js';
+import { LAB_SERVICES, type ServiceName } from './config/services.js';
+import { packagePath } from './paths.js';
+
+export const CATALOG_FILE = packagePath('compose', 'lab.yaml');
+
+export type Condition = 'service_started' | 'service_healthy' | 'service_completed_successfully';
+
+export type ReadyCheck = { http: string } | { agent: string } | { log: string };
+
+export interface Mount {
+  kind: 'volume' | 'bind';
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
+export interface CatalogService {
+  name: string;
+  /** The ENABLED_SERVICES name this container belongs to. */
+  partOf: ServiceName;
+  /** Absolute path of the build context. */
+  context: string;
+  hostname: string | undefined;
+  command: string[] | undefined;
+  environment: Record<string, string>;
+  mounts: Mount[];
+  ports: { hostIp: string; hostPort: number; containerPort: number }[];
+  networks: { name: string; aliases: string[] }[];
+  dependsOn: { service: string; condition: Condition }[];
+  healthcheck: { test: string[]; intervalMs: number; timeoutMs: number; retries: number; startPeriodMs: number } | undefined;
+  capAdd: string[];
+  securityOpt: string[];
+  devices: string[];
+  /** Bound on the time from container start to ready. */
+  timeoutMs: number;
+  ready: ReadyCheck[];
+  /** Runs to completion (something depends on it with service_completed_successfully). */
+  oneShot: boolean;
+}
+
+export interface Catalog {
+  file: string;
+  networks: string[];
+  volumes: string[];
+  services: CatalogService[];
+}
+
+const TOP_KEYS = new Set(['services', 'networks', 'volumes']);
+const SERVICE_KEYS = new Set(['build', 'hostname', 'command', 'environment', 'volumes', 'ports', 'networks', 'depends_on', 'healthcheck', 'cap_add', 'security_opt', 'devices', 'x-lab']);
+const BUILD_KEYS = new Set(['context']);
+const HEALTH_KEYS = new Set(['test', 'interval', 'timeout', 'retries', 'start_period']);
+const XLAB_KEYS = new Set(['service', 'timeout', 'ready']);
+const CONDITIONS = new Set<Condition>(['service_started', 'service_healthy', 'service_completed_successfully']);
+
+/** The variables `${VAR}` in the catalog may name, from the lab config. */
+export function catalogVariables(config: LabConfig): Record<string, string> {
+  return {
+    LAB_NAME: config.labName,
+    LAB_DIR: config.labDir,
+    Q_PORT: String(config.qPort),
+    DATABASE_USER: config.databaseUser,
+    DATABASE_PASSWORD: config.databasePassword,
+    RABBIT_USERID: config.rabbitUser,
+    RABBIT_PASSWORD: config.rabbitPassword,
+    // The agent logs one "Loaded VPNaaS device driver" line per driver; the first is waited for.
+    NEUTRON_VPNAAS_DEVICE_DRIVER: config.deviceDrivers[0]?.value ?? '',
+  };
+}
+
+export function loadCatalog(variables: Record<string, string>, file = CATALOG_FILE): Catalog {
+  return parseCatalog(fs.readFileSync(file, 'utf8'), variables, file);
+}
+
+export function parseCatalog(text: string, variables: Record<string, string>, file: string): Catalog {
+  const display = path.relative(process.cwd(), file).startsWith('..') ? file : path.relative(process.cwd(), file) || file;
+  const problems = new ProblemList();
+  const document = YAML.parseDocument(text);
+  if (document.errors.length > 0) {
+    throw new InputError(document.errors.map((e) => ({ where: `${display} line ${e.linePos?.[0].line ?? '?'}`, message: e.message })));
+  }
+  const raw = interpolate(document.toJS() as unknown, variables, display, '', problems);
+  problems.throwIfAny();
+  const top = asMap(raw, display, '', problems);
+  rejectUnknown(top, TOP_KEYS, display, '', problems);
+  const networks = Object.keys(asMap(top.networks ?? {}, display, 'networks', problems));
+  const volumes = Object.keys(asMap(top.volumes ?? {}, display, 'volumes', problems));
+  const servicesRaw = asMap(top.services ?? {}, display, 'services', problems);
+  const baseDir = path.dirname(file);
+
+  const services = Object.entries(servicesRaw).map(([name, value]) => readService(name, asMap(value, display, `services.${name}`, problems), { display, baseDir, networks, volumes, problems }));
+  for (const service of services) {
+    for (const dep of service.dependsOn) {
+      const target = services.find((s) => s.name === dep.service);
+      if (!target) problems.add(display, `services.${service.name}.depends_on: no service "${dep.service}" in the catalog`);
+      else if (dep.condition === 'service_completed_successfully') target.oneShot = true;
+    }
+  }
+  problems.throwIfAny();
+  return { file, networks, volumes, services };
+}
+
+interface Context {
+  display: string;
+  baseDir: string;
+  networks: string[];
+  volumes: string[];
+  problems: ProblemList;
+}
+
+function readService(name: string, raw: Record<string, unknown>, ctx: Context): CatalogService {
+  const at = `services.${name}`;
+  const { display, problems } = ctx;
+  rejectUnknown(raw, SERVICE_KEYS, display, at, problems);
+  const build = asMap(raw.build ?? {}, display, `${at}.build`, problems);
+  rejectUnknown(build, BUILD_KEYS, display, `${at}.build`, problems);
+  if (typeof build.context !== 'string') problems.add(display, `${at}.build.context: every service is built locally; give its build context directory`);
+  const xlab = asMap(raw['x-lab'] ?? {}, display, `${at}.x-lab`, problems);
+  rejectUnknown(xlab, XLAB_KEYS, display, `${at}.x-lab`, problems);
+  const partOf = String(xlab.service ?? '');
+  if (!(LAB_SERVICES as readonly string[]).includes(partOf)) problems.add(display, `${at}.x-lab.service: "${partOf}" is not a lab service (${LAB_SERVICES.join(', ')})`);
+
+  return {
+    name,
+    partOf: partOf as ServiceName,
+    context: path.resolve(ctx.baseDir, String(build.context ?? '.')),
+    hostname: raw.hostname === undefined ? undefined : String(raw.hostname),
+    command: raw.command === undefined ? undefined : stringList(raw.command, display, `${at}.command`, problems),
+    environment: Object.fromEntries(Object.entries(asMap(raw.environment ?? {}, display, `${at}.environment`, problems)).map(([k, v]) => [k, String(v)])),
+    mounts: stringList(raw.volumes ?? [], display, `${at}.volumes`, problems).map((spec) => parseMount(spec, ctx, `${at}.volumes`)),
+    ports: stringList(raw.ports ?? [], display, `${at}.ports`, problems).map((spec) => parsePort(spec, ctx, `${at}.ports`)),
+    networks: readNetworks(raw.networks ?? [], ctx, `${at}.networks`),
+    dependsOn: Object.entries(asMap(raw.depends_on ?? {}, display, `${at}.depends_on`, problems)).map(([service, value]) => {
+      const condition = asMap(value, display, `${at}.depends_on.${service}`, problems).condition as Condition;
+      if (!CONDITIONS.has(condition)) problems.add(display, `${at}.depends_on.${service}.condition: "${String(condition)}" is not one of ${[...CONDITIONS].join(', ')}`);
+      return { service, condition };
+    }),
+    healthcheck: raw.healthcheck === undefined ? undefined : readHealthcheck(asMap(raw.healthcheck, display, `${at}.healthcheck`, problems), ctx, `${at}.healthcheck`),
+    capAdd: stringList(raw.cap_add ?? [], display, `${at}.cap_add`, problems),
+    securityOpt: stringList(raw.security_opt ?? [], display, `${at}.security_opt`, problems),
+    devices: stringList(raw.devices ?? [], display, `${at}.devices`, problems),
+    timeoutMs: duration(xlab.timeout ?? 120, ctx, `${at}.x-lab.timeout`, 's'),
+    ready: readReady(xlab.ready ?? [], ctx, `${at}.x-lab.ready`),
+    oneShot: false,
+  };
+}
+
+function readHealthcheck(raw: Record<string, unknown>, ctx: Context, at: string): CatalogService['healthcheck'] {
+  rejectUnknown(raw, HEALTH_KEYS, ctx.display, at, ctx.problems);
+  const test = stringList(raw.test ?? [], ctx.display, `${at}.test`, ctx.problems);
+  if (test[0] !== 'CMD' && test[0] !== 'CMD-SHELL') ctx.problems.add(ctx.display, `${at}.test: start with "CMD" or "CMD-SHELL"`);
+  return {
+    test,
+    intervalMs: duration(raw.interval ?? '5s', ctx, `${at}.interval`),
+    timeoutMs: duration(raw.timeout ?? '30s', ctx, `${at}.timeout`),
+    retries: Number(raw.retries ?? 3),
+    startPeriodMs: duration(raw.start_period ?? '0s', ctx, `${at}.start_period`),
+  };
+}
+
+function readReady(raw: unknown, ctx: Context, at: string): ReadyCheck[] {
+  if (!Array.isArray(raw)) {
+    ctx.problems.add(ctx.display, `${at}: a list of checks ({http: URL}, {agent: TYPE}, {log: TEXT})`);
+    return [];
+  }
+  return raw.flatMap((item, i): ReadyCheck[] => {
+    const check = asMap(item, ctx.display, `${at}[${i}]`, ctx.problems);
+    const [kind, value] = Object.entries(check)[0] ?? [];
+    if (Object.keys(check).length === 1 && typeof value === 'string' && (kind === 'http' || kind === 'agent' || kind === 'log')) return [{ [kind]: value } as ReadyCheck];
+    ctx.problems.add(ctx.display, `${at}[${i}]: lab knows the checks http, agent and log, each with one string`);
+    return [];
+  });
+}
+
+function readNetworks(raw: unknown, ctx: Context, at: string): { name: string; aliases: string[] }[] {
+  const entries: [string, unknown][] = Array.isArray(raw) ? raw.map((n) => [String(n), {}]) : Object.entries(asMap(raw, ctx.display, at, ctx.problems));
+  return entries.map(([name, value]) => {
+    if (!ctx.networks.includes(name)) ctx.problems.add(ctx.display, `${at}: "${name}" is not declared under the top-level networks`);
+    const options = asMap(value ?? {}, ctx.display, `${at}.${name}`, ctx.problems);
+    rejectUnknown(options, new Set(['aliases']), ctx.display, `${at}.${name}`, ctx.problems);
+    return { name, aliases: stringList(options.aliases ?? [], ctx.display, `${at}.${name}.aliases`, ctx.problems) };
+  });
+}
+
+function parseMount(spec: string, ctx: Context, at: string): Mount {
+  const [source = '', target = '', mode, ...rest] = spec.split(':');
+  if (target === '' || rest.length > 0 || (mode !== undefined && mode !== 'ro' && mode !== 'rw')) {
+    ctx.problems.add(ctx.display, `${at}: "${spec}" is not SOURCE:TARGET[:ro|rw]`);
+  }
+  const bind = source.startsWith('/') || source.startsWith('.');
+  if (!bind && !ctx.volumes.includes(source)) ctx.problems.add(ctx.display, `${at}: the volume "${source}" is not declared under the top-level volumes`);
+  return { kind: bind ? 'bind' : 'volume', source: bind ? path.resolve(ctx.baseDir, source) : source, target, readOnly: mode === 'ro' };
+}
+
+function parsePort(spec: string, ctx: Context, at: string): { hostIp: string; hostPort: number; containerPort: number } {
+  const match = /^(\d+\.\d+\.\d+\.\d+):(\d+):(\d+)$/.exec(spec);
+  if (!match) {
+    ctx.problems.add(ctx.display, `${at}: "${spec}" must be HOST_IP:HOST_PORT:CONTAINER_PORT`);
+    return { hostIp: '127.0.0.1', hostPort: 0, containerPort: 0 };
+  }
+  // Services publish on loopback only: nothing of the lab is reachable from elsewhere.
+  if (match[1] !== '127.0.0.1') ctx.problems.add(ctx.display, `${at}: "${spec}" publishes on ${match[1]}; lab publishes on 127.0.0.1 only`);
+  return { hostIp: match[1] ?? '127.0.0.1', hostPort: Number(match[2]), containerPort: Number(match[3]) };
+}
+
+function duration(raw: unknown, ctx: Context, at: string, bareUnit: 's' | 'ms' = 's'): number {
+  if (typeof raw === 'number') return bareUnit === 's' ? raw * 1000 : raw;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(String(raw));
+  if (!match) {
+    ctx.problems.add(ctx.display, `${at}: "${String(raw)}" is not a duration like 500ms, 5s or 2m`);
+    return 0;
+  }
+  const factor = { ms: 1, s: 1000, m: 60_000 }[match[2] as 'ms' | 's' | 'm'];
+  return Number(match[1]) * factor;
+}
+
+/** ${VAR} from the lab config, $$ for a literal $; an unknown variable is an error. */
+function interpolate(value: unknown, variables: Record<string, string>, display: string, at: string, problems: ProblemList): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\$|\$\{([^}]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (match, braced?: string, bare?: string) => {
+      if (match === '$$') return '$';
+      const name = braced ?? bare ?? '';
+      if (bare !== undefined) {
+        problems.add(display, `${at}: write \${${name}} (or $$ for a literal $), not $${name}`);
+        return match;
+      }
+      const found = variables[name];
+      if (found === undefined) {
+        problems.add(display, `${at}: \${${name}} is not a lab variable (${Object.keys(variables).sort().join(', ')})`);
+        return match;
+      }
+      return found;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, variables, display, `${at}[${i}]`, problems));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, variables, display, at === '' ? k : `${at}.${k}`, problems)]));
+  }
+  return value;
+}
+
+function asMap(value: unknown, display: string, at: string, problems: ProblemList): Record<string, unknown> {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  problems.add(display, `${at || 'the file'}: expected a mapping`);
+  return {};
+}
+
+function stringList(value: unknown, display: string, at: string, problems: ProblemList): string[] {
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')) return value.map(String);
+  problems.add(display, `${at}: expected a list of strings`);
+  return [];
+}
+
+function rejectUnknown(map: Record<string, unknown>, known: Set<string>, display: string, at: string, problems: ProblemList): void {
+  for (const key of Object.keys(map)) {
+    if (!known.has(key)) problems.add(display, `${at ? `${at}.` : ''}${key}: lab does not support the Compose key "${key}" here (supported: ${[...known].join(', ')})`);
+  }
+}

@@ -1,0 +1,58 @@
+// `lab stack`: bring the lab up (DevStack's stack.sh), then a summary like DevStack's.
+import path from 'node:path';
+import { configFile } from '../config/files.js';
+import { renderedPath } from '../config/labdir.js';
+import { displayPath } from '../paths.js';
+import { seconds, stackLab, type StackResult } from '../stack.js';
+import type { Verb } from './verb.js';
+
+export const stackVerb: Verb = {
+  name: 'stack',
+  summary: 'build the images and start the enabled services, each until ready',
+  usage: 'lab stack [--localrc PATH]',
+  details: [
+    'Renders the config (see `lab config`), makes a Debian base image if the engine has none and',
+    'cannot pull one, builds images whose build context changed, recreates containers whose config',
+    'changed and starts what is not running. A lab that is up and unchanged is left alone.',
+  ],
+  options: {},
+  async run({ localrc, out, err }) {
+    const controller = new AbortController();
+    const interrupt = () => controller.abort(new Error('interrupted'));
+    process.once('SIGINT', interrupt);
+    process.once('SIGTERM', interrupt);
+    try {
+      const result = await stackLab({ localrc, signal: controller.signal, warn: (w) => err(`lab: warning: ${w.where}: ${w.message}`) });
+      out(summary(result));
+      return 0;
+    } catch (error) {
+      if (controller.signal.aborted) {
+        err('lab: interrupted: what was started is left as it is; `lab stack` carries on from there, `lab unstack` removes it');
+        return 130;
+      }
+      throw error;
+    } finally {
+      process.removeListener('SIGINT', interrupt);
+      process.removeListener('SIGTERM', interrupt);
+    }
+  },
+};
+
+function summary(result: StackResult): string {
+  const config = result.lab.config;
+  const lines = [''];
+  const changed = result.services.some((s) => s.action !== 'up to date' && s.action !== 'already done') || result.images.some((i) => i.built);
+  lines.push(changed ? `lab "${config.labName}" is up, in ${seconds(result.totalMs)}` : `lab "${config.labName}": everything is up and unchanged; nothing was started (${seconds(result.totalMs)})`);
+  for (const image of result.images) lines.push(`  image ${image.tag.padEnd(26)} ${image.built ? `built in ${seconds(image.ms)}` : 'up to date'}`);
+  for (const s of [...result.services].sort((a, b) => a.readyAtMs - b.readyAtMs)) {
+    lines.push(`  ${s.service.padEnd(12)} ${s.action.padEnd(12)} ${s.readyMs > 0 ? `ready ${seconds(s.readyMs)} after start, ` : ''}at ${seconds(s.readyAtMs)}`);
+  }
+  for (const removed of result.removed) lines.push(`  ${removed.padEnd(12)} removed: no longer in ENABLED_SERVICES`);
+  if (config.ignoredServices.length > 0) lines.push(`  not run by lab: ${config.ignoredServices.join(', ')}`);
+  lines.push('');
+  if (config.enabledServices.includes('q-svc')) lines.push(`Neutron API:   http://127.0.0.1:${config.qPort}/v2.0/   (try: curl -s 127.0.0.1:${config.qPort}/v2.0/vpn/vpnservices)`);
+  lines.push(`Config files:  ${displayPath(path.dirname(renderedPath(config.labDir, configFile('neutron.conf').containerPath)))}`);
+  lines.push(`Service logs:  docker logs ${config.labName}-<service>`);
+  lines.push(`Status:        npx lab status        Stop: npx lab unstack`);
+  return lines.join('\n');
+}

@@ -1,0 +1,326 @@
+// The only module that talks to Docker (dockerode). Everything else asks it in lab's terms:
+// images by tag, containers, networks and volumes by the lab's labels.
+import Docker from 'dockerode';
+import { PassThrough, type Readable } from 'node:stream';
+import { OperationError } from './errors.js';
+import { LABEL } from './labels.js';
+
+export type ContainerCreate = Docker.ContainerCreateOptions;
+
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  service: string;
+  partOf: string;
+  labels: Record<string, string>;
+  state: string;
+  health: string | undefined;
+  startedAt: string | undefined;
+  finishedAt: string | undefined;
+  exitCode: number | undefined;
+  image: string;
+  ports: string[];
+  configHash: string | undefined;
+}
+
+export interface ResourceInfo {
+  name: string;
+  labels: Record<string, string>;
+}
+
+export class BuildFailed extends OperationError {
+  constructor(readonly tag: string, readonly detail: string, readonly lastLines: string[]) {
+    super(`building ${tag} failed: ${detail}\n${lastLines.map((l) => `    ${l}`).join('\n')}`);
+  }
+}
+
+export class Engine {
+  private readonly docker: Docker;
+
+  constructor(options?: Docker.DockerOptions) {
+    this.docker = new Docker(options);
+  }
+
+  /** Throws a message saying how to get an engine when none answers. */
+  async requireEngine(): Promise<void> {
+    try {
+      await withTimeout(this.docker.ping(), 5000, 'no answer within 5 s');
+    } catch (error) {
+      throw new OperationError(
+        `no Docker engine answers (${(error as Error).message}): start one with scripts/prepare-host.sh (as root; installs docker.io and starts dockerd), or set DOCKER_HOST`,
+      );
+    }
+  }
+
+  async serverVersion(): Promise<string> {
+    const version = await this.docker.version();
+    return version.Version;
+  }
+
+  // ---- images ----
+
+  async imageId(ref: string): Promise<string | undefined> {
+    try {
+      return (await this.docker.getImage(ref).inspect()).Id;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Tries a pull; false when the image cannot be had (no registry), within the bound. */
+  async tryPull(ref: string, timeoutMs: number): Promise<boolean> {
+    try {
+      const stream = await withTimeout(this.docker.pull(ref), timeoutMs, 'pull timed out');
+      await withTimeout(followProgress(this.docker, stream), timeoutMs, 'pull timed out');
+      return (await this.imageId(ref)) !== undefined;
+    } catch {
+      return false;
+    }
+  }
+
+  /** `docker import` of a root file system tar stream. */
+  async importRootfs(tar: Readable, ref: string, changes: string[]): Promise<void> {
+    const [repo, tag] = splitRef(ref);
+    const stream = await this.docker.importImage(tar, { repo, tag, changes } as object);
+    await followProgress(this.docker, stream);
+    if ((await this.imageId(ref)) === undefined) throw new OperationError(`docker import did not produce ${ref}`);
+  }
+
+  /**
+   * Builds a context directory into `tag`. The build stream's error objects are the
+   * failure signal (the API answers 200 even when a RUN step fails).
+   */
+  async build(contextDir: string, files: string[], tag: string, buildArgs: Record<string, string>, labels: Record<string, string>, onLine: (line: string) => void, signal?: AbortSignal): Promise<void> {
+    const stream = await this.docker.buildImage({ context: contextDir, src: files }, { t: tag, buildargs: buildArgs, labels, rm: true, forcerm: true, ...(signal ? { abortSignal: signal } : {}) });
+    const lastLines: string[] = [];
+    const remember = (line: string) => {
+      lastLines.push(line);
+      if (lastLines.length > 25) lastLines.shift();
+      onLine(line);
+    };
+    let failure: string | undefined;
+    await followProgress(this.docker, stream, (event: { stream?: string; error?: string; errorDetail?: { message?: string } }) => {
+      if (event.stream) for (const line of event.stream.split('\n')) if (line.trim() !== '') remember(line.trimEnd());
+      if (event.error || event.errorDetail) failure = event.errorDetail?.message ?? event.error;
+    }).catch((error: Error) => {
+      failure ??= error.message;
+    });
+    if (failure !== undefined) throw new BuildFailed(tag, failure, lastLines);
+    if ((await this.imageId(tag)) === undefined) throw new BuildFailed(tag, 'the engine reported no error but the image is missing', lastLines);
+  }
+
+  async listImages(label: string): Promise<{ id: string; tags: string[] }[]> {
+    const images = await this.docker.listImages({ filters: { label: [label] } });
+    return images.map((i) => ({ id: i.Id, tags: i.RepoTags ?? [] }));
+  }
+
+  async removeImage(ref: string): Promise<void> {
+    await this.docker.getImage(ref).remove({});
+  }
+
+  // ---- networks and volumes ----
+
+  async ensureNetwork(name: string, labels: Record<string, string>): Promise<void> {
+    const existing = await this.docker.listNetworks({ filters: { name: [name] } });
+    if (existing.some((n) => n.Name === name)) return;
+    await this.docker.createNetwork({ Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true });
+  }
+
+  async connectNetwork(container: string, network: string, aliases: string[]): Promise<void> {
+    await this.docker.getNetwork(network).connect({ Container: container, EndpointConfig: { Aliases: aliases } });
+  }
+
+  async listNetworks(project: string): Promise<ResourceInfo[]> {
+    const networks = await this.docker.listNetworks({ filters: { label: [`${LABEL.project}=${project}`] } });
+    return networks.map((n) => ({ name: n.Name, labels: n.Labels ?? {} }));
+  }
+
+  async removeNetwork(name: string): Promise<void> {
+    await ignoreNotFound(this.docker.getNetwork(name).remove());
+  }
+
+  async ensureVolume(name: string, labels: Record<string, string>): Promise<void> {
+    try {
+      await this.docker.getVolume(name).inspect();
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      await this.docker.createVolume({ Name: name, Labels: labels });
+    }
+  }
+
+  async listVolumes(project: string): Promise<ResourceInfo[]> {
+    const { Volumes } = await this.docker.listVolumes({ filters: { label: [`${LABEL.project}=${project}`] } });
+    return (Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    await ignoreNotFound(this.docker.getVolume(name).remove());
+  }
+
+  /** Every project (lab.project value) that has a container, network or volume here. */
+  async projects(): Promise<string[]> {
+    const containers = await this.docker.listContainers({ all: true, filters: { label: [LABEL.project] } });
+    const networks = await this.docker.listNetworks({ filters: { label: [LABEL.project] } });
+    const names = new Set([...containers.map((c) => c.Labels[LABEL.project]), ...networks.map((n) => n.Labels?.[LABEL.project])]);
+    return [...names].filter((n): n is string => typeof n === 'string').sort();
+  }
+
+  // ---- containers ----
+
+  async listContainers(project: string): Promise<ContainerInfo[]> {
+    const list = await this.docker.listContainers({ all: true, filters: { label: [`${LABEL.project}=${project}`] } });
+    const infos = await Promise.all(list.map((c) => this.inspectContainer(c.Id)));
+    return infos.filter((i): i is ContainerInfo => i !== undefined);
+  }
+
+  async inspectContainer(idOrName: string): Promise<ContainerInfo | undefined> {
+    let data: Docker.ContainerInspectInfo;
+    try {
+      data = await this.docker.getContainer(idOrName).inspect();
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+    const labels = data.Config.Labels ?? {};
+    const ports = Object.entries(data.HostConfig.PortBindings ?? {}).flatMap(([port, bindings]) =>
+      ((bindings as { HostIp?: string; HostPort?: string }[] | null) ?? []).map((b) => `${b.HostIp || '0.0.0.0'}:${b.HostPort}->${port}`),
+    );
+    return {
+      id: data.Id,
+      name: data.Name.replace(/^\//, ''),
+      service: labels[LABEL.service] ?? '',
+      partOf: labels[LABEL.partOf] ?? labels[LABEL.service] ?? '',
+      labels,
+      state: data.State.Status,
+      health: data.State.Health?.Status,
+      startedAt: data.State.StartedAt,
+      finishedAt: data.State.FinishedAt,
+      exitCode: data.State.ExitCode,
+      image: data.Config.Image,
+      ports,
+      configHash: labels[LABEL.configHash],
+    };
+  }
+
+  async createContainer(options: ContainerCreate): Promise<string> {
+    const container = await this.docker.createContainer(options);
+    return container.id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).start();
+    } catch (error) {
+      // 304: already running.
+      if ((error as { statusCode?: number }).statusCode !== 304) throw error;
+    }
+  }
+
+  async restartContainer(id: string, stopSeconds: number): Promise<void> {
+    await this.docker.getContainer(id).restart({ t: stopSeconds });
+  }
+
+  async stopContainer(id: string, stopSeconds: number): Promise<void> {
+    try {
+      await this.docker.getContainer(id).stop({ t: stopSeconds });
+    } catch (error) {
+      const status = (error as { statusCode?: number }).statusCode;
+      if (status !== 304 && !isNotFound(error)) throw error;
+    }
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    await ignoreNotFound(this.docker.getContainer(id).remove({ force: true, v: false }));
+  }
+
+  /** The last `tail` lines of a container's stdout and stderr, in order. */
+  async logTail(id: string, tail: number): Promise<string[]> {
+    try {
+      const buffer = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail, follow: false })) as unknown as Buffer;
+      return demuxBuffer(buffer).split('\n').filter((l) => l !== '');
+    } catch (error) {
+      if (isNotFound(error)) return [];
+      throw error;
+    }
+  }
+
+  /** Calls onLine for each log line from the container's start, until stopped. */
+  async followLogs(id: string, onLine: (line: string) => void): Promise<() => void> {
+    const stream = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, follow: true })) as unknown as Readable;
+    const out = new PassThrough();
+    this.docker.modem.demuxStream(stream, out, out);
+    let rest = '';
+    out.on('data', (chunk: Buffer) => {
+      const lines = (rest + chunk.toString('utf8')).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) onLine(line);
+    });
+    return () => {
+      (stream as Readable & { destroy?: () => void }).destroy?.();
+      out.destroy();
+    };
+  }
+
+  /** Runs a command in a running container; its output and exit code. */
+  async exec(id: string, cmd: string[]): Promise<{ exitCode: number; output: string }> {
+    const exec = await this.docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', (c: Buffer) => chunks.push(c));
+    this.docker.modem.demuxStream(stream, out, out);
+    await new Promise<void>((resolve, reject) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', reject);
+    });
+    const info = await exec.inspect();
+    return { exitCode: info.ExitCode ?? -1, output: Buffer.concat(chunks).toString('utf8') };
+  }
+}
+
+function followProgress<T>(docker: Docker, stream: NodeJS.ReadableStream, onEvent?: (event: T) => void): Promise<T[]> {
+  return new Promise((resolve, reject) => {
+    docker.modem.followProgress(stream, (error: Error | null, output: T[]) => (error ? reject(error) : resolve(output)), onEvent);
+  });
+}
+
+/** Docker's multiplexed log format: 8-byte frame headers, then the payload. */
+function demuxBuffer(buffer: Buffer): string {
+  if (!Buffer.isBuffer(buffer)) return String(buffer);
+  const parts: Buffer[] = [];
+  let offset = 0;
+  while (offset + 8 <= buffer.length) {
+    const size = buffer.readUInt32BE(offset + 4);
+    parts.push(buffer.subarray(offset + 8, offset + 8 + size));
+    offset += 8 + size;
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
+
+function splitRef(ref: string): [string, string] {
+  const colon = ref.lastIndexOf(':');
+  return colon > ref.lastIndexOf('/') ? [ref.slice(0, colon), ref.slice(colon + 1)] : [ref, 'latest'];
+}
+
+function isNotFound(error: unknown): boolean {
+  return (error as { statusCode?: number }).statusCode === 404;
+}
+
+async function ignoreNotFound(promise: Promise<unknown>): Promise<void> {
+  try {
+    await promise;
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,60 @@
+// `lab status`: what runs for a lab, found by label, and whether each container's config
+// is current or stale against the localrc as it is now.
+import { catalogVariables, loadCatalog } from './catalog.js';
+import { renderedPath } from './config/labdir.js';
+import type { ContainerInfo, Engine } from './engine.js';
+import { contextImage, MADE_BASE_IMAGE, type BaseImage } from './images.js';
+import type { LoadedLab } from './load.js';
+import { planLab } from './plan.js';
+
+export interface ServiceStatus {
+  service: string;
+  partOf: string;
+  container: string;
+  state: string;
+  health: string | undefined;
+  since: string | undefined;
+  ports: string[];
+  image: string;
+  config: 'current' | 'stale' | 'unknown' | 'not enabled';
+}
+
+export async function labStatus(engine: Engine, project: string, lab: LoadedLab | undefined): Promise<ServiceStatus[]> {
+  const containers = await engine.listContainers(project);
+  const wanted = lab ? await wantedHashes(engine, lab) : undefined;
+  return containers
+    .map((c) => ({
+      service: c.service,
+      partOf: c.partOf,
+      container: c.name,
+      state: c.state === 'exited' ? `exited (${c.exitCode})` : c.state,
+      health: c.health,
+      since: c.state === 'running' ? c.startedAt : c.finishedAt,
+      ports: c.ports,
+      image: c.image,
+      config: freshness(c, wanted),
+    }))
+    .sort((a, b) => a.service.localeCompare(b.service));
+}
+
+function freshness(container: ContainerInfo, wanted: Map<string, string> | undefined): ServiceStatus['config'] {
+  if (!wanted) return 'unknown';
+  const hash = wanted.get(container.service);
+  if (hash === undefined) return 'not enabled';
+  return hash === container.configHash ? 'current' : 'stale';
+}
+
+/** The config hash each service would have if stacked now; images not yet built count as changed. */
+async function wantedHashes(engine: Engine, lab: LoadedLab): Promise<Map<string, string>> {
+  const catalog = loadCatalog(catalogVariables(lab.config));
+  const baseRef = (await engine.imageId(lab.config.baseImage)) ? lab.config.baseImage : MADE_BASE_IMAGE;
+  const base: BaseImage = { ref: baseRef, id: (await engine.imageId(baseRef)) ?? 'missing', how: 'present' };
+  const images = new Map<string, { tag: string; id: string }>();
+  for (const service of catalog.services) {
+    const image = contextImage(service.context, base);
+    images.set(service.context, { tag: image.tag, id: (await engine.imageId(image.tag)) ?? 'not built' });
+  }
+  const mounted = new Map(lab.rendering.files.map((f) => [renderedPath(lab.config.labDir, f.spec.containerPath), f.document.toString()]));
+  const plan = planLab(lab.config, catalog, images, mounted);
+  return new Map(plan.services.map((s) => [s.service.name, s.configHash]));
+}

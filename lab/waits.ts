@@ -1,0 +1,106 @@
+// Small wait strategies, as testcontainers has them: each resolves when its service is
+// ready, and fails at its bound (or at once, when the container has exited) with a message
+// naming the service and showing its last log lines.
+import type { Engine } from './engine.js';
+import { OperationError } from './errors.js';
+
+export class NotReady extends OperationError {
+  constructor(readonly service: string, reason: string, readonly logTail: string[]) {
+    super(`${service} is not ready: ${reason}${logTail.length > 0 ? `\n  last lines of its log:\n${logTail.map((l) => `    ${l}`).join('\n')}` : ''}`);
+  }
+}
+
+export interface WaitContext {
+  engine: Engine;
+  service: string;
+  containerId: string;
+  deadline: number;
+  signal: AbortSignal;
+}
+
+const POLL_MS = 250;
+const TAIL_LINES = 15;
+
+async function fail(ctx: WaitContext, reason: string): Promise<never> {
+  throw new NotReady(ctx.service, reason, await ctx.engine.logTail(ctx.containerId, TAIL_LINES));
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason as Error);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Polls `probe` until it answers true; fails when the container exits or time is up. */
+async function poll(ctx: WaitContext, what: string, probe: () => Promise<boolean>): Promise<void> {
+  for (;;) {
+    const info = await ctx.engine.inspectContainer(ctx.containerId);
+    if (!info || info.state === 'exited' || info.state === 'dead') {
+      return fail(ctx, `its container ${info ? `exited with code ${info.exitCode}` : 'is gone'} while waiting for ${what}`);
+    }
+    if (await probe().catch(() => false)) return;
+    if (Date.now() > ctx.deadline) return fail(ctx, `no ${what} within the bound`);
+    await sleep(POLL_MS, ctx.signal);
+  }
+}
+
+export function healthy(ctx: WaitContext): Promise<void> {
+  return poll(ctx, 'healthy healthcheck', async () => (await ctx.engine.inspectContainer(ctx.containerId))?.health === 'healthy');
+}
+
+export function running(ctx: WaitContext): Promise<void> {
+  return poll(ctx, 'running container', async () => (await ctx.engine.inspectContainer(ctx.containerId))?.state === 'running');
+}
+
+/** A one-shot container: ready when it has exited with code 0. */
+export async function completed(ctx: WaitContext): Promise<void> {
+  for (;;) {
+    const info = await ctx.engine.inspectContainer(ctx.containerId);
+    if (!info) return fail(ctx, 'its container is gone');
+    if (info.state === 'exited' || info.state === 'dead') {
+      if (info.exitCode === 0) return;
+      return fail(ctx, `it exited with code ${info.exitCode}`);
+    }
+    if (Date.now() > ctx.deadline) return fail(ctx, 'it did not finish within the bound');
+    await sleep(POLL_MS, ctx.signal);
+  }
+}
+
+export function httpOk(ctx: WaitContext, url: string): Promise<void> {
+  return poll(ctx, `200 from GET ${url}`, async () => {
+    const response = await fetch(url, { signal: AbortSignal.timeout(3000) });
+    await response.arrayBuffer();
+    return response.status === 200;
+  });
+}
+
+/** The agent of this container's host shows alive in GET /v2.0/agents. */
+export function agentAlive(ctx: WaitContext, apiUrl: string, agentType: string, host: string): Promise<void> {
+  return poll(ctx, `"${agentType}" on host ${host} alive in ${apiUrl}/v2.0/agents`, async () => {
+    const response = await fetch(`${apiUrl}/v2.0/agents`, { signal: AbortSignal.timeout(3000) });
+    const body = (await response.json()) as { agents?: { agent_type: string; host: string; alive: boolean }[] };
+    return (body.agents ?? []).some((a) => a.agent_type === agentType && a.host === host && a.alive);
+  });
+}
+
+/** A line containing `text` appears in the container's log (from its start). */
+export async function logLine(ctx: WaitContext, text: string): Promise<void> {
+  let seen = false;
+  const stop = await ctx.engine.followLogs(ctx.containerId, (line) => {
+    if (line.includes(text)) seen = true;
+  });
+  try {
+    await poll(ctx, `the log line "${text}"`, async () => seen);
+  } finally {
+    stop();
+  }
+}

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CATALOG_FILE, loadCatalog, parseCatalog } from '../lab/catalog.js';
+import { InputError } from '../lab/errors.js';
+
+const vars = { LAB_NAME: 'lab', LAB_DIR: '/labdir', Q_PORT: '9696', DATABASE_USER: 'root', DATABASE_PASSWORD: 'pw', RABBIT_USERID: 'u', RABBIT_PASSWORD: 'pw', NEUTRON_VPNAAS_DEVICE_DRIVER: 'a.B' };
+
+function problems(text: string): string {
+  try {
+    parseCatalog(text, vars, '/x/lab.yaml');
+  } catch (error) {
+    assert.ok(error instanceof InputError);
+    return error.message;
+  }
+  assert.fail('the catalog was accepted');
+}
+
+const minimal = (service: string) => `networks: {mgmt: {}}\nservices:\n  s:\n    build: {context: ctx}\n    x-lab: {service: mysql}\n${service}`;
+
+describe('the service catalog', () => {
+  it('reads the project catalog: dependencies, one-shot steps, interpolation, loopback ports', () => {
+    const catalog = loadCatalog(vars, CATALOG_FILE);
+    const names = catalog.services.map((s) => s.name);
+    assert.deepEqual(names, ['mysql', 'rabbit', 'q-db-sync', 'q-svc', 'q-vpn']);
+    const svc = catalog.services.find((s) => s.name === 'q-svc');
+    assert.deepEqual(svc?.ports, [{ hostIp: '127.0.0.1', hostPort: 9696, containerPort: 9696 }]);
+    assert.deepEqual(svc?.dependsOn, [
+      { service: 'q-db-sync', condition: 'service_completed_successfully' },
+      { service: 'rabbit', condition: 'service_healthy' },
+    ]);
+    assert.equal(catalog.services.find((s) => s.name === 'q-db-sync')?.oneShot, true);
+    assert.equal(svc?.oneShot, false);
+    assert.ok(svc?.mounts.some((m) => m.kind === 'bind' && m.source === '/labdir/etc/neutron/neutron.conf' && m.readOnly));
+    // $$ is a literal $ for the container's shell.
+    assert.match(catalog.services.find((s) => s.name === 'mysql')?.healthcheck?.test[1] ?? '', /-u"\$DATABASE_USER"/);
+    const vpn = catalog.services.find((s) => s.name === 'q-vpn');
+    assert.deepEqual(vpn?.ready, [{ agent: 'L3 agent' }, { log: 'Loaded VPNaaS device driver: a.B' }]);
+    assert.ok(!vpn?.capAdd.includes('ALL'));
+  });
+
+  it('refuses a Compose key it does not support, naming it', () => {
+    assert.match(problems(minimal('    privileged: true\n')), /services\.s\.privileged: lab does not support the Compose key "privileged"/);
+    assert.match(problems(`${minimal('')}configs: {}\n`), /^\/x\/lab\.yaml: configs: lab does not support the Compose key "configs"/);
+    assert.match(problems(minimal('    healthcheck: {test: [CMD, x], disable: true}\n')), /services\.s\.healthcheck\.disable: lab does not support/);
+  });
+
+  it('refuses an unknown ${VAR}, a bare $VAR and a port published beyond loopback', () => {
+    assert.match(problems(minimal('    command: ["${NOPE}"]\n')), /services\.s\.command\[0\]: \$\{NOPE\} is not a lab variable/);
+    assert.match(problems(minimal('    command: ["$Q_PORT"]\n')), /write \$\{Q_PORT\} \(or \$\$ for a literal \$\)/);
+    assert.match(problems(minimal('    ports: ["0.0.0.0:${Q_PORT}:9696"]\n')), /publishes on 0\.0\.0\.0; lab publishes on 127\.0\.0\.1 only/);
+  });
+
+  it('refuses a dependency on a service it does not have, an unknown condition and undeclared networks or volumes', () => {
+    assert.match(problems(minimal('    depends_on: {ghost: {condition: service_healthy}}\n')), /depends_on: no service "ghost"/);
+    assert.match(problems(minimal('    depends_on: {s: {condition: service_ready}}\n')), /"service_ready" is not one of/);
+    assert.match(problems(minimal('    networks: [other]\n')), /"other" is not declared under the top-level networks/);
+    assert.match(problems(minimal('    volumes: ["data:/var/lib"]\n')), /the volume "data" is not declared/);
+  });
+});

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { catalogVariables, loadCatalog } from '../lab/catalog.js';
+import { renderedPath } from '../lab/config/labdir.js';
+import { LABEL } from '../lab/labels.js';
+import { loadLab, type LoadedLab } from '../lab/load.js';
+import { planLab, startOrder } from '../lab/plan.js';
+import { cleanEnv, removeScratch, scratch } from './helpers.js';
+
+const dirs: string[] = [];
+after(() => dirs.forEach(removeScratch));
+
+async function lab(files: Record<string, string>, cwd = scratch()): Promise<LoadedLab> {
+  if (!dirs.includes(cwd)) dirs.push(cwd);
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(cwd, name), text);
+  return loadLab({ cwd, env: cleanEnv(), secrets: { stored: () => ({}), generate: () => 'fixed', storeName: () => 'memory' } });
+}
+
+function plan(loaded: LoadedLab, imageId = 'sha256:one') {
+  const catalog = loadCatalog(catalogVariables(loaded.config));
+  const images = new Map(catalog.services.map((s) => [s.context, { tag: `lab/${s.name}:t`, id: imageId }]));
+  const mounted = new Map(loaded.rendering.files.map((f) => [renderedPath(loaded.config.labDir, f.spec.containerPath), f.document.toString()]));
+  return planLab(loaded.config, catalog, images, mounted);
+}
+
+const hashes = (p: ReturnType<typeof plan>) => Object.fromEntries(p.services.map((s) => [s.service.name, s.configHash]));
+
+describe('the plan', () => {
+  it('names and labels every container, network and volume for the lab', async () => {
+    const p = plan(await lab({ localrc: 'LAB_NAME=planned\nENABLED_SERVICES=mysql,rabbit,q-svc,q-vpn\n' }));
+    assert.deepEqual(p.services.map((s) => s.containerName), ['planned-mysql', 'planned-rabbit', 'planned-q-db-sync', 'planned-q-svc', 'planned-q-vpn']);
+    for (const s of p.services) {
+      assert.equal(s.create.Labels?.[LABEL.project], 'planned');
+      assert.equal(s.create.Labels?.[LABEL.service], s.service.name);
+      assert.equal(s.create.Labels?.[LABEL.configHash], s.configHash);
+    }
+    assert.deepEqual(p.networks.map((n) => [n.name, n.labels[LABEL.project]]), [['planned-mgmt', 'planned']]);
+    assert.deepEqual(p.volumes.map((v) => v.name), ['planned-mysql-data']);
+    const vpn = p.services.find((s) => s.service.name === 'q-vpn');
+    assert.deepEqual(vpn?.create.HostConfig?.MaskedPaths, []);
+    assert.ok(!vpn?.create.HostConfig?.SecurityOpt?.includes('systempaths=unconfined'));
+    assert.equal(vpn?.create.HostConfig?.Privileged, undefined);
+  });
+
+  it('starts only enabled services, each after what it waits for', async () => {
+    const p = plan(await lab({ localrc: 'ENABLED_SERVICES=mysql,q-svc\n' }));
+    assert.deepEqual(startOrder(p.services).map((s) => s.service.name), ['mysql', 'q-db-sync', 'q-svc']);
+    assert.match(p.warnings.map((w) => w.message).join('\n'), /q-svc needs rabbit, which is not enabled/);
+  });
+
+  it('changes the hash of exactly the services whose rendered files or image changed', async () => {
+    // One directory throughout: the lab directory (and so the mount paths) stays the same.
+    const cwd = scratch();
+    const base = hashes(plan(await lab({ localrc: 'LAB_NAME=h\n' }, cwd)));
+    const same = hashes(plan(await lab({ localrc: 'LAB_NAME=h\n' }, cwd)));
+    assert.deepEqual(same, base, 'an unchanged config keeps every hash');
+    const agentOnly = hashes(plan(await lab({ localrc: 'LAB_NAME=h\n', 'local.conf': '[[post-config|$Q_L3_CONF_FILE]]\n[DEFAULT]\nperiodic_interval = 41\n' }, cwd)));
+    const changed = Object.keys(base).filter((k) => base[k] !== agentOnly[k]);
+    assert.deepEqual(changed, ['q-vpn']);
+    const serverConf = hashes(plan(await lab({ localrc: 'LAB_NAME=h\n', 'local.conf': '[[post-config|$NEUTRON_CONF]]\n[DEFAULT]\napi_workers = 2\n' }, cwd)));
+    assert.deepEqual(Object.keys(base).filter((k) => base[k] !== serverConf[k]), ['q-db-sync', 'q-svc', 'q-vpn']);
+    const newImage = hashes(plan(await lab({ localrc: 'LAB_NAME=h\n', 'local.conf': '' }, cwd), 'sha256:two'));
+    const sameAgain = hashes(plan(await lab({ localrc: 'LAB_NAME=h\n', 'local.conf': '' }, cwd)));
+    assert.deepEqual(sameAgain, base, 'an empty local.conf changes nothing');
+    assert.ok(Object.keys(base).every((k) => base[k] !== newImage[k]));
+  });
+});

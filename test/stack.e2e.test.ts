@@ -1,0 +1,118 @@
+// `lab stack`, `status`, `unstack`, `clean` against the real engine: real MariaDB, RabbitMQ,
+// neutron-server with VPNaaS and the VPN agent, built locally.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Engine } from '../lab/engine.js';
+import { createTestLab, requireEngine, type TestLab } from './e2e-helpers.js';
+
+const STRONGSWAN_DRIVER = 'neutron_vpnaas.services.vpn.device_drivers.strongswan_ipsec.StrongSwanDriver';
+
+describe('lab stack against the real engine', { timeout: 40 * 60_000 }, () => {
+  let engine: Engine;
+  let lab: TestLab;
+
+  before(async () => {
+    engine = await requireEngine();
+    lab = await createTestLab('e2e', (name, port) => `LAB_NAME=${name}\nQ_PORT=${port}\nENABLED_SERVICES=mysql,rabbit,q-svc,q-vpn\n`);
+  });
+  after(async () => {
+    await lab?.dispose();
+  });
+
+  const containerIds = async () => Object.fromEntries((await engine.listContainers(lab.name)).map((c) => [c.service, c.id]));
+
+  it('stacks the default services until each is ready, and prints the summary', async () => {
+    const result = await lab.run(['stack']);
+    assert.equal(result.code, 0, `lab stack failed:\n${result.stdout.slice(-3000)}\n${result.stderr}`);
+    assert.match(result.stdout, new RegExp(`lab "${lab.name}" is up, in [\\d.]+ s`));
+    assert.match(result.stdout, new RegExp(`Neutron API:\\s+http://127\\.0\\.0\\.1:${lab.port}/v2\\.0/`));
+    for (const service of ['mysql', 'rabbit', 'q-db-sync', 'q-svc', 'q-vpn']) assert.match(result.stdout, new RegExp(`^  ${service}\\s+(created|recreated|started)`, 'm'));
+  });
+
+  it('answers GET /v2.0/vpn/vpnservices with 200 and no services', async () => {
+    const { status, body } = await lab.api<unknown>('/v2.0/vpn/vpnservices');
+    assert.equal(status, 200);
+    assert.deepEqual(body, { vpnservices: [] });
+  });
+
+  it('lists the configured VPN provider as default', async () => {
+    const { status, body } = await lab.api<{ service_providers: { service_type: string; name: string; default: boolean }[] }>('/v2.0/service-providers');
+    assert.equal(status, 200);
+    assert.deepEqual(body.service_providers.filter((p) => p.service_type === 'VPN'), [{ service_type: 'VPN', name: 'strongswan', default: true }]);
+  });
+
+  it('shows the L3 agent alive, with the configured device driver loaded', async () => {
+    const { body } = await lab.api<{ agents: { agent_type: string; host: string; alive: boolean; binary: string }[] }>('/v2.0/agents');
+    const agent = body.agents.find((a) => a.agent_type === 'L3 agent');
+    assert.ok(agent, 'no L3 agent registered');
+    assert.equal(agent.alive, true);
+    assert.equal(agent.host, 'q-vpn');
+    const vpn = (await engine.listContainers(lab.name)).find((c) => c.service === 'q-vpn');
+    const log = await engine.logTail(vpn?.id ?? '', 100_000);
+    assert.ok(log.some((l) => l.includes(`Loaded VPNaaS device driver: ${STRONGSWAN_DRIVER}`)), 'the device driver was not loaded');
+  });
+
+  it('reports every service healthy and its config current', async () => {
+    const result = await lab.run(['status', '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const status = JSON.parse(result.stdout) as { services: { service: string; state: string; health?: string; config: string; ports: string[] }[] };
+    const byName = Object.fromEntries(status.services.map((s) => [s.service, s]));
+    for (const service of ['mysql', 'rabbit', 'q-svc', 'q-vpn']) {
+      assert.equal(byName[service]?.state, 'running', service);
+      assert.equal(byName[service]?.health, 'healthy', service);
+      assert.equal(byName[service]?.config, 'current', service);
+    }
+    assert.equal(byName['q-db-sync']?.state, 'exited (0)');
+    assert.deepEqual(byName['q-svc']?.ports, [`127.0.0.1:${lab.port}->${lab.port}/tcp`]);
+  });
+
+  it('does nothing on a second lab stack of an unchanged lab', async () => {
+    const before = await containerIds();
+    const result = await lab.run(['stack']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /everything is up and unchanged; nothing was started/);
+    assert.deepEqual(await containerIds(), before);
+  });
+
+  it('recreates only the service whose rendered config changed, after status called it stale', async () => {
+    const before = await containerIds();
+    lab.writeFile('local.conf', '[[post-config|$Q_L3_CONF_FILE]]\n[DEFAULT]\nperiodic_interval = 41\n');
+    const status = JSON.parse((await lab.run(['status', '--json'])).stdout) as { services: { service: string; config: string }[] };
+    assert.deepEqual(status.services.filter((s) => s.config === 'stale').map((s) => s.service), ['q-vpn']);
+    const result = await lab.run(['stack']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^  q-vpn\s+recreated/m);
+    const after = await containerIds();
+    assert.notEqual(after['q-vpn'], before['q-vpn']);
+    for (const service of ['mysql', 'rabbit', 'q-svc']) assert.equal(after[service], before[service], `${service} was recreated`);
+  });
+
+  it('keeps a VPN IKE policy across lab unstack and lab stack', async () => {
+    const created = await lab.api<{ ikepolicy: { id: string; name: string } }>('/v2.0/vpn/ikepolicies', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ikepolicy: { name: 'kept-across-unstack', ike_version: 'v2' } }),
+    });
+    assert.equal(created.status, 201);
+    const unstack = await lab.run(['unstack']);
+    assert.equal(unstack.code, 0, unstack.stderr);
+    assert.match(unstack.stdout, /data volumes kept/);
+    assert.deepEqual(await engine.listContainers(lab.name), []);
+    assert.equal((await engine.listVolumes(lab.name)).length, 1);
+    const restack = await lab.run(['stack']);
+    assert.equal(restack.code, 0, restack.stderr);
+    const { status, body } = await lab.api<{ ikepolicy: { name: string; ike_version: string } }>(`/v2.0/vpn/ikepolicies/${created.body.ikepolicy.id}`);
+    assert.equal(status, 200);
+    assert.equal(body.ikepolicy.name, 'kept-across-unstack');
+    assert.equal(body.ikepolicy.ike_version, 'v2');
+  });
+
+  it('leaves no container, network or volume with the lab label after lab clean', async () => {
+    const result = await lab.run(['clean']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(await engine.listContainers(lab.name), []);
+    assert.deepEqual(await engine.listNetworks(lab.name), []);
+    assert.deepEqual(await engine.listVolumes(lab.name), []);
+    assert.match(result.stdout, /lab directory removed: \.\/\.lab\//);
+  });
+});
