@@ -24,6 +24,8 @@ export interface ServiceOutcome {
   readyMs: number;
   /** From the beginning of the run to ready: where it sits on the critical path. */
   readyAtMs: number;
+  /** The services it waited for (its edges on the critical path). */
+  waitsFor: string[];
 }
 
 export interface StackResult {
@@ -40,6 +42,8 @@ export interface StackOptions {
   signal?: AbortSignal;
   /** Told each warning as soon as it is known, before the long steps. */
   warn?: (problem: Problem) => void;
+  /** No progress output (for --json and benchmarks). */
+  silent?: boolean;
 }
 
 export async function stackLab(options: StackOptions): Promise<StackResult> {
@@ -152,7 +156,7 @@ export async function stackLab(options: StackOptions): Promise<StackResult> {
       },
     ],
     {
-      renderer: 'default',
+      renderer: (options.silent ? 'silent' : 'default') as 'default',
       fallbackRenderer: 'simple',
       fallbackRendererCondition: !process.stdout.isTTY,
       rendererOptions: { collapseSubtasks: false, timer: PRESET_TIMER },
@@ -196,7 +200,7 @@ async function bringUp(engine: Engine, config: LabConfig, plan: ServicePlan, exi
   if (found && found.configHash === plan.configHash) {
     id = found.id;
     if (service.oneShot && found.state === 'exited' && found.exitCode === 0) {
-      return { service: service.name, partOf: service.partOf, action: 'already done', readyMs: 0, readyAtMs: Date.now() - began };
+      return { service: service.name, partOf: service.partOf, action: 'already done', readyMs: 0, readyAtMs: Date.now() - began, waitsFor: plan.waitsFor.map((w) => w.service) };
     }
     if (found.state === 'running') action = 'up to date';
     else {
@@ -222,7 +226,7 @@ async function bringUp(engine: Engine, config: LabConfig, plan: ServicePlan, exi
   say('waiting until ready');
   await waitReady(engine, config, service, id, signal);
   const now = Date.now();
-  return { service: service.name, partOf: service.partOf, action, readyMs: action === 'up to date' ? 0 : now - startedAt, readyAtMs: now - began };
+  return { service: service.name, partOf: service.partOf, action, readyMs: action === 'up to date' ? 0 : now - startedAt, readyAtMs: now - began, waitsFor: plan.waitsFor.map((w) => w.service) };
 }
 
 async function create(engine: Engine, plan: ServicePlan): Promise<string> {

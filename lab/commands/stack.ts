@@ -9,21 +9,22 @@ import type { Verb } from './verb.js';
 export const stackVerb: Verb = {
   name: 'stack',
   summary: 'build the images and start the enabled services, each until ready',
-  usage: 'lab stack [--localrc PATH]',
+  usage: 'lab stack [--localrc PATH] [--json]',
   details: [
     'Renders the config (see `lab config`), makes a Debian base image if the engine has none and',
     'cannot pull one, builds images whose build context changed, recreates containers whose config',
     'changed and starts what is not running. A lab that is up and unchanged is left alone.',
   ],
-  options: {},
-  async run({ localrc, out, err }) {
+  options: { json: { type: 'boolean', description: 'no progress; print the outcome as JSON (times per step and service)' } },
+  async run({ values, localrc, out, err }) {
     const controller = new AbortController();
     const interrupt = () => controller.abort(new Error('interrupted'));
     process.once('SIGINT', interrupt);
     process.once('SIGTERM', interrupt);
     try {
-      const result = await stackLab({ localrc, signal: controller.signal, warn: (w) => err(`lab: warning: ${w.where}: ${w.message}`) });
-      out(summary(result));
+      const json = values.json === true;
+      const result = await stackLab({ localrc, signal: controller.signal, silent: json, warn: (w) => err(`lab: warning: ${w.where}: ${w.message}`) });
+      out(json ? JSON.stringify(outcome(result), null, 2) : summary(result));
       return 0;
     } catch (error) {
       if (controller.signal.aborted) {
@@ -37,6 +38,18 @@ export const stackVerb: Verb = {
     }
   },
 };
+
+function outcome(result: StackResult): unknown {
+  return {
+    lab: result.lab.config.labName,
+    totalMs: result.totalMs,
+    base: { ref: result.base.ref, how: result.base.how },
+    images: result.images,
+    services: result.services,
+    removed: result.removed,
+    api: `http://127.0.0.1:${result.lab.config.qPort}/v2.0/`,
+  };
+}
 
 function summary(result: StackResult): string {
   const config = result.lab.config;

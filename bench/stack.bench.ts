@@ -1,0 +1,97 @@
+// npm run bench: how long `lab stack` takes, cold (no lab images), warm (images built,
+// nothing running), as a no-op, and `lab unstack`; and, measured in the same runs, the
+// floor: each service's time from container start to ready and the critical path through
+// them. Reported as medians and as the ratio warm stack / critical path. Not a test: it
+// asserts nothing about time. BENCH_RUNS (default 3) and BENCH_COLD_RUNS (default 1)
+// set the number of runs.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { cleanEnv, removeScratch, scratch } from '../test/helpers.js';
+import { freePort } from '../test/e2e-helpers.js';
+import { packagePath } from '../lab/paths.js';
+
+const run = promisify(execFile);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 1);
+
+interface Outcome {
+  totalMs: number;
+  services: { service: string; readyMs: number; waitsFor: string[] }[];
+}
+
+async function lab(cwd: string, args: string[]): Promise<{ ms: number; stdout: string }> {
+  const started = process.hrtime.bigint();
+  const { stdout } = await run(process.execPath, [packagePath('bin', 'lab.js'), ...args], { cwd, env: cleanEnv(), maxBuffer: 64 * 1024 * 1024 });
+  return { ms: Number(process.hrtime.bigint() - started) / 1e6, stdout };
+}
+
+async function stack(cwd: string): Promise<{ ms: number; outcome: Outcome }> {
+  const { ms, stdout } = await lab(cwd, ['stack', '--json']);
+  return { ms, outcome: JSON.parse(stdout) as Outcome };
+}
+
+/** The longest chain of start-to-ready times through the dependency graph. */
+export function criticalPath(outcome: Outcome): number {
+  const byName = new Map(outcome.services.map((s) => [s.service, s]));
+  const memo = new Map<string, number>();
+  const finish = (name: string): number => {
+    const known = memo.get(name);
+    if (known !== undefined) return known;
+    const service = byName.get(name);
+    const value = service ? service.readyMs + Math.max(0, ...service.waitsFor.map(finish)) : 0;
+    memo.set(name, value);
+    return value;
+  };
+  return Math.max(0, ...outcome.services.map((s) => finish(s.service)));
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+async function main(): Promise<void> {
+  const port = await freePort();
+  const name = `bench${process.pid}`;
+  const cwd = scratch({ localrc: `LAB_NAME=${name}\nQ_PORT=${port}\nENABLED_SERVICES=mysql,rabbit,q-svc,q-vpn\n` });
+  const times: Record<string, number[]> = { cold: [], warm: [], noop: [], unstack: [], critical: [], ratio: [] };
+  const perService: Record<string, number[]> = {};
+  try {
+    for (let i = 0; i < COLD_RUNS; i++) {
+      await lab(cwd, ['clean', '--images']);
+      times.cold?.push((await stack(cwd)).ms);
+      console.error(`cold ${i + 1}/${COLD_RUNS}: ${s(times.cold?.at(-1) ?? 0)}`);
+    }
+    for (let i = 0; i < RUNS; i++) {
+      await lab(cwd, ['clean']);
+      const warm = await stack(cwd);
+      const critical = criticalPath(warm.outcome);
+      times.warm?.push(warm.ms);
+      times.critical?.push(critical);
+      times.ratio?.push(warm.ms / critical);
+      for (const service of warm.outcome.services) (perService[service.service] ??= []).push(service.readyMs);
+      times.noop?.push((await stack(cwd)).ms);
+      times.unstack?.push((await lab(cwd, ['unstack'])).ms);
+      console.error(`run ${i + 1}/${RUNS}: warm ${s(warm.ms)}, critical path ${s(critical)}, no-op ${s(times.noop?.at(-1) ?? 0)}, unstack ${s(times.unstack?.at(-1) ?? 0)}`);
+    }
+  } finally {
+    await lab(cwd, ['clean']).catch(() => undefined);
+    removeScratch(cwd);
+  }
+  const m = (key: string) => median(times[key] ?? []);
+  console.log(`lab stack benchmark (medians; ${RUNS} runs, ${COLD_RUNS} cold)`);
+  console.log(`  cold stack (no lab images)       ${s(m('cold'))}`);
+  console.log(`  warm stack (images, nothing up)  ${s(m('warm'))}`);
+  console.log(`  no-op stack                      ${s(m('noop'))}   (target <= 2 s)`);
+  console.log(`  unstack                          ${s(m('unstack'))}`);
+  console.log('  floor, measured in the warm runs: container start to ready');
+  for (const [service, values] of Object.entries(perService)) console.log(`    ${service.padEnd(12)} ${s(median(values))}`);
+  console.log(`    critical path  ${s(m('critical'))}`);
+  console.log(`  warm stack / critical path: ${m('ratio').toFixed(2)} (median of per-run ratios; target <= 1.3)`);
+  console.log(JSON.stringify({ runs: RUNS, coldRuns: COLD_RUNS, medianMs: Object.fromEntries(Object.keys(times).filter((k) => k !== 'ratio').map((k) => [k, m(k)])), ratio: m('ratio'), perServiceMs: Object.fromEntries(Object.entries(perService).map(([k, v]) => [k, median(v)])) }));
+}
+
+await main();
