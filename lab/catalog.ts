@@ -44,6 +44,8 @@ export interface CatalogService {
   ready: ReadyCheck[];
   /** Runs to completion (something depends on it with service_completed_successfully). */
   oneShot: boolean;
+  /** Gets the developer's `enable_plugin` directories, read-only and on its Python path. */
+  plugins: boolean;
 }
 
 export interface Catalog {
@@ -57,7 +59,7 @@ const TOP_KEYS = new Set(['services', 'networks', 'volumes']);
 const SERVICE_KEYS = new Set(['build', 'hostname', 'command', 'environment', 'volumes', 'ports', 'networks', 'depends_on', 'healthcheck', 'cap_add', 'security_opt', 'devices', 'x-lab']);
 const BUILD_KEYS = new Set(['context']);
 const HEALTH_KEYS = new Set(['test', 'interval', 'timeout', 'retries', 'start_period']);
-const XLAB_KEYS = new Set(['service', 'timeout', 'ready']);
+const XLAB_KEYS = new Set(['service', 'timeout', 'ready', 'plugins']);
 const CONDITIONS = new Set<Condition>(['service_started', 'service_healthy', 'service_completed_successfully']);
 
 /** The variables `${VAR}` in the catalog may name, from the lab config. */
@@ -149,6 +151,7 @@ function readService(name: string, raw: Record<string, unknown>, ctx: Context): 
     timeoutMs: duration(xlab.timeout ?? 120, ctx, `${at}.x-lab.timeout`, 's'),
     ready: readReady(xlab.ready ?? [], ctx, `${at}.x-lab.ready`),
     oneShot: false,
+    plugins: xlab.plugins === true,
   };
 }
 

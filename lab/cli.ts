@@ -2,6 +2,8 @@
 // `--help` everywhere. Exit codes: 0 success, 1 the operation failed, 2 bad input or usage.
 import { parseArgs } from 'node:util';
 import { configVerb } from './commands/config.js';
+import { logsVerb } from './commands/logs.js';
+import { restartVerb } from './commands/restart.js';
 import { stackVerb } from './commands/stack.js';
 import { statusVerb } from './commands/status.js';
 import { cleanVerb, unstackVerb } from './commands/teardown.js';
@@ -9,7 +11,7 @@ import type { Verb, VerbOption } from './commands/verb.js';
 import { closest } from './config/services.js';
 import { InputError, OperationError, UsageError } from './errors.js';
 
-const VERBS: readonly Verb[] = [configVerb, stackVerb, statusVerb, unstackVerb, cleanVerb];
+const VERBS: readonly Verb[] = [configVerb, stackVerb, restartVerb, logsVerb, statusVerb, unstackVerb, cleanVerb];
 
 const GLOBAL_OPTIONS: Record<string, VerbOption> = {
   localrc: { type: 'string', valueName: 'PATH', description: 'a DevStack localrc or local.conf (default: ./local.conf or ./localrc, else the embedded localrc.example)' },

@@ -245,21 +245,56 @@ export class Engine {
     }
   }
 
-  /** Calls onLine for each log line from the container's start, until stopped. */
-  async followLogs(id: string, onLine: (line: string) => void): Promise<() => void> {
-    const stream = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, follow: true })) as unknown as Readable;
+  /**
+   * Streams a container's log lines (stdout and stderr as Docker stored them, in order),
+   * each with Docker's RFC 3339 nanosecond timestamp, from `since` (Unix seconds, may be
+   * fractional) until the container stops or `stop` is called; `onEnd` is called once.
+   */
+  async followLogs(id: string, onLine: (timestamp: string, text: string) => void, options: { since?: string; onEnd?: () => void } = {}): Promise<() => void> {
+    const stream = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, follow: true, timestamps: true, ...(options.since ? { since: options.since as unknown as number } : {}) })) as unknown as Readable;
     const out = new PassThrough();
     this.docker.modem.demuxStream(stream, out, out);
     let rest = '';
+    const emit = (line: string) => {
+      const space = line.indexOf(' ');
+      if (space > 0) onLine(line.slice(0, space), line.slice(space + 1));
+    };
     out.on('data', (chunk: Buffer) => {
       const lines = (rest + chunk.toString('utf8')).split('\n');
       rest = lines.pop() ?? '';
-      for (const line of lines) onLine(line);
+      for (const line of lines) emit(line);
     });
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      if (rest !== '') emit(rest);
+      rest = '';
+      options.onEnd?.();
+    };
+    stream.on('end', end);
+    stream.on('close', end);
+    stream.on('error', end);
     return () => {
-      (stream as Readable & { destroy?: () => void }).destroy?.();
+      stream.destroy();
       out.destroy();
     };
+  }
+
+  /** Container start, die and destroy events of one lab, as they happen. */
+  async containerEvents(project: string, onEvent: (event: { action: string; id: string; service: string }) => void): Promise<() => void> {
+    const stream = (await this.docker.getEvents({ filters: { type: ['container'], label: [`${LABEL.project}=${project}`], event: ['start', 'die', 'destroy'] } })) as unknown as Readable;
+    let rest = '';
+    stream.on('data', (chunk: Buffer) => {
+      const lines = (rest + chunk.toString('utf8')).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.trim() === '') continue;
+        const event = JSON.parse(line) as { Action?: string; status?: string; id?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
+        onEvent({ action: event.Action ?? event.status ?? '', id: event.Actor?.ID ?? event.id ?? '', service: event.Actor?.Attributes?.[LABEL.service] ?? '' });
+      }
+    });
+    return () => stream.destroy();
   }
 
   /** Runs a command in a running container; its output and exit code. */

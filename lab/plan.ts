@@ -56,8 +56,8 @@ export function planLab(config: LabConfig, catalog: Catalog, images: Map<string,
       warnings.push({ where: 'ENABLED_SERVICES', message: `${service.partOf} needs ${needed}, which is not enabled; ${service.partOf} will start without it and may not become ready` });
       return false;
     });
-    const create = createOptions(project, service, image.tag);
-    const configHash = hashOf({ create, networks: service.networks, imageId: image.id, mounted: service.mounts.filter((m) => m.kind === 'bind').map((m) => [m.source, mounted.get(m.source) ?? null]) });
+    const create = createOptions(project, withPlugins(service, config), image.tag);
+    const configHash = hashOf({ create, networks: service.networks, imageId: image.id, mounted: withPlugins(service, config).mounts.filter((m) => m.kind === 'bind').map((m) => [m.source, mounted.get(m.source) ?? null]) });
     create.Labels = { ...create.Labels, [LABEL.configHash]: configHash };
     const extraNetworks = service.networks.slice(1).map((n) => ({ name: resourceName(project, n.name), aliases: n.aliases }));
     return { service, containerName: containerName(project, service.name), image: image.tag, create, configHash, extraNetworks, waitsFor };
@@ -72,6 +72,24 @@ export function planLab(config: LabConfig, catalog: Catalog, images: Map<string,
     volumes: [...usedVolumes].map((v) => ({ name: resourceName(project, v), labels: { ...projectLabels, [LABEL.service]: v } })),
     warnings,
   };
+}
+
+/** Where a developer's plugin directory appears in the containers. */
+export function pluginMountPoint(name: string): string {
+  return `/opt/lab/plugins/${name}`;
+}
+
+/**
+ * enable_plugin directories, mounted read-only, each on PYTHONPATH (as DevStack's
+ * setup_develop makes a checkout importable), so their classes can be named as drivers.
+ * Editing the code changes no hash: a restart runs the new code, with no rebuild.
+ */
+function withPlugins(service: CatalogService, config: LabConfig): CatalogService {
+  const plugins = config.plugins.filter((p) => p.kind === 'directory' && p.directory !== undefined);
+  if (!service.plugins || plugins.length === 0) return service;
+  const mounts = plugins.map((p) => ({ kind: 'bind' as const, source: p.directory as string, target: pluginMountPoint(p.name), readOnly: true }));
+  const pythonPath = plugins.map((p) => pluginMountPoint(p.name)).join(':');
+  return { ...service, mounts: [...service.mounts, ...mounts], environment: { ...service.environment, PYTHONPATH: pythonPath, PYTHONDONTWRITEBYTECODE: '1' } };
 }
 
 function createOptions(project: string, service: CatalogService, image: string): ContainerCreate {

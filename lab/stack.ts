@@ -1,20 +1,22 @@
-// `lab stack`: from the validated config to running, ready services. Images are built
-// when their context changed, containers are recreated when their config hash changed,
-// everything else is left as it is; independent services start in parallel, each after
-// what it depends on is ready, each with a bounded readiness wait.
+// `lab stack` and `lab restart`: from the validated config to running, ready services.
+// Images are built when their context changed, containers are recreated when their config
+// hash changed, everything else is left as it is (stack) or restarted (restart);
+// independent services start in parallel, each after what it depends on is ready, each
+// with a bounded readiness wait.
 import { Listr, PRESET_TIMER, type ListrTask } from 'listr2';
 import { catalogVariables, loadCatalog, type CatalogService, type Condition } from './catalog.js';
+import { renderedPath } from './config/labdir.js';
 import type { LabConfig } from './config/resolve.js';
 import { Engine, type ContainerInfo } from './engine.js';
 import { OperationError, type Problem } from './errors.js';
-import { contextImage, ensureBaseImage, imageLabels, type BaseImage, type ContextImage } from './images.js';
+import { contextImage, ensureBaseImage, imageLabels, type BaseImage } from './images.js';
 import { loadLab, persistLab, type LoadedLab } from './load.js';
+import { ensureFollower } from './logs/control.js';
 import { maskSecrets } from './mask.js';
 import { planLab, type Plan, type ServicePlan } from './plan.js';
-import { renderedPath } from './config/labdir.js';
 import { agentAlive, completed, healthy, httpOk, logLine, running, type WaitContext } from './waits.js';
 
-export type ServiceAction = 'up to date' | 'started' | 'created' | 'recreated' | 'already done';
+export type ServiceAction = 'up to date' | 'started' | 'created' | 'recreated' | 'restarted' | 'already done' | 'reconnected';
 
 export interface ServiceOutcome {
   service: string;
@@ -34,6 +36,7 @@ export interface StackResult {
   images: { tag: string; built: boolean; ms: number }[];
   services: ServiceOutcome[];
   removed: string[];
+  follower: 'running' | 'started';
   totalMs: number;
 }
 
@@ -42,8 +45,15 @@ export interface StackOptions {
   signal?: AbortSignal;
   /** Told each warning as soon as it is known, before the long steps. */
   warn?: (problem: Problem) => void;
+  /** Told the loaded config before anything starts (the run log begins there). */
+  onLoaded?: (lab: LoadedLab) => void;
   /** No progress output (for --json and benchmarks). */
   silent?: boolean;
+  /**
+   * `lab restart`: only these services (ENABLED_SERVICES names) are touched, and those
+   * unchanged are restarted rather than left alone.
+   */
+  restart?: string[];
 }
 
 export async function stackLab(options: StackOptions): Promise<StackResult> {
@@ -54,13 +64,16 @@ export async function stackLab(options: StackOptions): Promise<StackResult> {
   const engine = new Engine();
   await engine.requireEngine();
   persistLab(lab);
+  options.onLoaded?.(lab);
   const warn = (p: Problem) => options.warn?.({ where: p.where, message: maskSecrets(p.message, lab.config.secrets) });
   [...lab.config.warnings, ...lab.rendering.warnings].forEach(warn);
 
   const config = lab.config;
+  const restarting = options.restart;
   const enabled = catalog.services.filter((s) => config.enabledServices.includes(s.partOf));
-  const contexts = [...new Set(enabled.map((s) => s.context))];
-  const result: Omit<StackResult, 'base' | 'totalMs'> & { base?: BaseImage } = { lab, images: [], services: [], removed: [] };
+  const touched = restarting ? enabled.filter((s) => restarting.includes(s.partOf)) : enabled;
+  const contexts = [...new Set(touched.map((s) => s.context))];
+  const result: Omit<StackResult, 'base' | 'totalMs' | 'follower'> & { base?: BaseImage; follower?: StackResult['follower'] } = { lab, images: [], services: [], removed: [] };
   const images = new Map<string, { tag: string; id: string }>();
   let plan: Plan | undefined;
 
@@ -75,89 +88,43 @@ export async function stackLab(options: StackOptions): Promise<StackResult> {
       },
       {
         title: 'Images',
-        task: (_, task) =>
-          task.newListr(
-            contexts.map((context): ListrTask => ({
-              title: context,
-              task: async (__, sub) => {
-                const image = contextImage(context, result.base as BaseImage);
-                sub.title = image.tag;
-                const startedAt = Date.now();
-                const existing = await engine.imageId(image.tag);
-                if (existing) {
-                  images.set(context, { tag: image.tag, id: existing });
-                  result.images.push({ tag: image.tag, built: false, ms: 0 });
-                  sub.title = `${image.tag} (up to date)`;
-                  return;
-                }
-                // Only the steps as progress: the full build output is shown when a build fails.
-                await buildImage(engine, image, result.base as BaseImage, (line) => /^Step \d+\/\d+/.test(line) && (sub.output = `${image.name}: ${line}`), signal);
-                images.set(context, { tag: image.tag, id: (await engine.imageId(image.tag)) ?? '' });
-                result.images.push({ tag: image.tag, built: true, ms: Date.now() - startedAt });
-                sub.title = `${image.tag} (built in ${seconds(Date.now() - startedAt)})`;
-              },
-            })),
-            { concurrent: true, exitOnError: true },
-          ),
+        task: (_, task) => task.newListr(contexts.map((context) => imageTask(engine, context, result, images, signal)), { concurrent: true, exitOnError: true }),
       },
       {
-        title: 'Network and volumes',
+        title: 'Network, volumes and logs',
         task: async (_, task) => {
-          plan = planLab(config, catalog, images, mountedContents(lab));
+          plan = planLab(config, catalog, imagesFor(enabled, images), mountedContents(lab));
           plan.warnings.forEach(warn);
           for (const network of plan.networks) await engine.ensureNetwork(network.name, network.labels);
           for (const volume of plan.volumes) await engine.ensureVolume(volume.name, volume.labels);
-          result.removed = await removeOrphans(engine, plan);
-          task.title = `Network and volumes: ${[...plan.networks, ...plan.volumes].map((r) => r.name).join(', ') || 'none'}`;
+          if (!restarting) result.removed = await removeOrphans(engine, plan);
+          result.follower = await ensureFollower(config.labDir, config.labName, config.screenLogDir, config.logDays);
+          task.title = `Network, volumes and logs: ${[...plan.networks, ...plan.volumes].map((r) => r.name).join(', ') || 'none'}; log follower ${result.follower}`;
         },
       },
       {
-        title: 'Services',
-        task: (_, task) => {
-          const current = plan as Plan;
-          const existing = engine.listContainers(current.project);
-          const outcomes = new Map<string, Promise<ServiceOutcome>>();
-          const conditionMet = (service: string, condition: Condition) => {
-            const outcome = outcomes.get(service);
-            if (!outcome) throw new Error(`no plan for ${service}`);
-            // A failed dependency fails this one too, with its own message shown once.
-            return condition === 'service_started' ? outcome.catch(() => undefined) : outcome;
-          };
-          const subtasks = current.services.map((servicePlan): ListrTask => {
-            let resolveOutcome: (o: ServiceOutcome) => void = () => {};
-            let rejectOutcome: (e: unknown) => void = () => {};
-            const promise = new Promise<ServiceOutcome>((resolve, reject) => {
-              resolveOutcome = resolve;
-              rejectOutcome = reject;
-            });
-            promise.catch(() => undefined);
-            outcomes.set(servicePlan.service.name, promise);
-            return {
-              title: servicePlan.service.name,
-              task: async (__, sub) => {
-                try {
-                  for (const dep of servicePlan.waitsFor) {
-                    sub.output = `${servicePlan.service.name}: waiting for ${dep.service}`;
-                    await conditionMet(dep.service, dep.condition);
-                  }
-                  const outcome = await bringUp(engine, config, servicePlan, await existing, (line) => (sub.output = `${servicePlan.service.name}: ${line}`), signal, began);
-                  sub.title = `${servicePlan.service.name}: ready (${outcome.action}${outcome.readyMs > 0 ? `, ${seconds(outcome.readyMs)}` : ''})`;
-                  result.services.push(outcome);
-                  resolveOutcome(outcome);
-                } catch (error) {
-                  rejectOutcome(error);
-                  throw error;
-                }
-              },
-            };
-          });
-          return task.newListr(subtasks, { concurrent: true, exitOnError: false });
+        // All at once, then started again in dependency order: the agent comes back to a
+        // server that answers, and the slowest stop is paid once.
+        title: 'Stop',
+        enabled: () => restarting !== undefined,
+        task: async (_, task) => {
+          const stopped = await stopForRestart(engine, plan as Plan, restarting ?? []);
+          task.title = `Stop: ${stopped.join(', ') || 'nothing running'}`;
         },
+      },
+      {
+        title: restarting ? 'Restart' : 'Services',
+        task: (_, task) => task.newListr(serviceTasks(engine, config, plan as Plan, restarting, result, signal, began), { concurrent: true, exitOnError: false }),
+      },
+      {
+        title: 'Reconnect',
+        enabled: () => restarting !== undefined && restarting.includes('rabbit'),
+        task: (_, task) => task.newListr(reconnectTasks(engine, config, plan as Plan, restarting ?? [], result, signal, began), { concurrent: true, exitOnError: false }),
       },
     ],
     {
       renderer: (options.silent ? 'silent' : 'default') as 'default',
-      fallbackRenderer: 'simple',
+      fallbackRenderer: (options.silent ? 'silent' : 'simple') as 'simple',
       fallbackRendererCondition: !process.stdout.isTTY,
       rendererOptions: { collapseSubtasks: false, timer: PRESET_TIMER },
       fallbackRendererOptions: { timer: PRESET_TIMER },
@@ -172,11 +139,107 @@ export async function stackLab(options: StackOptions): Promise<StackResult> {
   }
   const failures = tasks.errors.map((e) => e.error).filter((e) => e instanceof Error);
   if (failures.length > 0) throw new OperationError(failures.map((e) => e.message).join('\n'));
-  return { ...result, base: result.base as BaseImage, totalMs: Date.now() - began };
+  return { ...result, base: result.base as BaseImage, follower: result.follower ?? 'running', totalMs: Date.now() - began };
 }
 
-async function buildImage(engine: Engine, image: ContextImage, base: BaseImage, say: (line: string) => void, signal: AbortSignal): Promise<void> {
-  await engine.build(image.context, image.files, image.tag, { LAB_BASE_IMAGE: base.ref }, imageLabels(image), say, signal);
+type PartialResult = Omit<StackResult, 'base' | 'totalMs' | 'follower'> & { base?: BaseImage };
+
+function imageTask(engine: Engine, context: string, result: PartialResult, images: Map<string, { tag: string; id: string }>, signal: AbortSignal): ListrTask {
+  return {
+    title: context,
+    task: async (_, sub) => {
+      const base = result.base as BaseImage;
+      const image = contextImage(context, base);
+      sub.title = image.tag;
+      const startedAt = Date.now();
+      const existing = await engine.imageId(image.tag);
+      if (existing) {
+        images.set(context, { tag: image.tag, id: existing });
+        result.images.push({ tag: image.tag, built: false, ms: 0 });
+        sub.title = `${image.tag} (up to date)`;
+        return;
+      }
+      // Only the steps as progress: the full build output is shown when a build fails.
+      const progress = (line: string) => /^Step \d+\/\d+/.test(line) && (sub.output = `${image.name}: ${line}`);
+      await engine.build(image.context, image.files, image.tag, { LAB_BASE_IMAGE: base.ref }, imageLabels(image), progress, signal);
+      images.set(context, { tag: image.tag, id: (await engine.imageId(image.tag)) ?? '' });
+      result.images.push({ tag: image.tag, built: true, ms: Date.now() - startedAt });
+      sub.title = `${image.tag} (built in ${seconds(Date.now() - startedAt)})`;
+    },
+  };
+}
+
+/** Services a restart does not touch keep their containers; their hashes are not compared. */
+function imagesFor(enabled: CatalogService[], built: Map<string, { tag: string; id: string }>): Map<string, { tag: string; id: string }> {
+  return new Map(enabled.map((s) => [s.context, built.get(s.context) ?? { tag: 'untouched', id: 'untouched' }]));
+}
+
+function serviceTasks(engine: Engine, config: LabConfig, plan: Plan, restarting: string[] | undefined, result: PartialResult, signal: AbortSignal, began: number): ListrTask[] {
+  const existing = engine.listContainers(plan.project);
+  const outcomes = new Map<string, Promise<unknown>>();
+  const targets = plan.services.filter((p) => !restarting || restarting.includes(p.service.partOf));
+  for (const p of plan.services) if (!targets.includes(p)) outcomes.set(p.service.name, Promise.resolve());
+  const conditionMet = (service: string, condition: Condition) => {
+    const outcome = outcomes.get(service) ?? Promise.resolve();
+    // A failed dependency fails this one too, with its own message shown once.
+    return condition === 'service_started' ? outcome.catch(() => undefined) : outcome;
+  };
+  return targets.map((servicePlan): ListrTask => {
+    const name = servicePlan.service.name;
+    let settle: { resolve: (o: ServiceOutcome) => void; reject: (e: unknown) => void } = { resolve: () => {}, reject: () => {} };
+    const promise = new Promise<ServiceOutcome>((resolve, reject) => (settle = { resolve, reject }));
+    promise.catch(() => undefined);
+    outcomes.set(name, promise);
+    return {
+      title: name,
+      task: async (_, sub) => {
+        try {
+          for (const dep of servicePlan.waitsFor) {
+            sub.output = `${name}: waiting for ${dep.service}`;
+            await conditionMet(dep.service, dep.condition);
+          }
+          const outcome = await bringUp(engine, config, servicePlan, await existing, restarting !== undefined, (line) => (sub.output = `${name}: ${line}`), signal, began);
+          sub.title = `${name}: ready (${outcome.action}${outcome.readyMs > 0 ? `, ${seconds(outcome.readyMs)}` : ''})`;
+          result.services.push(outcome);
+          settle.resolve(outcome);
+        } catch (error) {
+          settle.reject(error);
+          throw error;
+        }
+      },
+    };
+  });
+}
+
+/**
+ * After RabbitMQ restarted, running services that talk through it must reconnect: an
+ * agent must send a heartbeat after the broker is back. One that does not is restarted,
+ * and lab says so.
+ */
+function reconnectTasks(engine: Engine, config: LabConfig, plan: Plan, restarting: string[], result: PartialResult, signal: AbortSignal, began: number): ListrTask[] {
+  const dependents = plan.services.filter((p) => !restarting.includes(p.service.partOf) && p.service.ready.some((c) => 'agent' in c));
+  return dependents.map((servicePlan): ListrTask => ({
+    title: servicePlan.service.name,
+    task: async (_, sub) => {
+      const name = servicePlan.service.name;
+      const container = (await engine.listContainers(plan.project)).find((c) => c.service === name);
+      if (!container || container.state !== 'running') return;
+      const since = new Date();
+      const ctx: WaitContext = { engine, service: name, containerId: container.id, deadline: Date.now() + servicePlan.service.timeoutMs, signal };
+      try {
+        sub.output = `${name}: waiting for a heartbeat through the restarted broker`;
+        const check = servicePlan.service.ready.find((c): c is { agent: string } => 'agent' in c);
+        await agentAlive(ctx, `http://127.0.0.1:${config.qPort}`, check?.agent ?? '', servicePlan.service.hostname ?? '', since);
+        result.services.push({ service: name, partOf: servicePlan.service.partOf, action: 'reconnected', readyMs: Date.now() - since.getTime(), readyAtMs: Date.now() - began, waitsFor: [] });
+        sub.title = `${name}: reconnected to rabbit`;
+      } catch {
+        sub.output = `${name}: did not reconnect; restarting it`;
+        const outcome = await bringUp(engine, config, servicePlan, [container], true, (line) => (sub.output = `${name}: ${line}`), signal, began);
+        result.services.push(outcome);
+        sub.title = `${name}: restarted, it did not reconnect to rabbit by itself`;
+      }
+    },
+  }));
 }
 
 /** What the bind-mounted rendered files contain, for the config hash. */
@@ -192,24 +255,34 @@ async function removeOrphans(engine: Engine, plan: Plan): Promise<string[]> {
   return orphans.map((o) => o.service);
 }
 
-async function bringUp(engine: Engine, config: LabConfig, plan: ServicePlan, existing: ContainerInfo[], say: (line: string) => void, signal: AbortSignal, began: number): Promise<ServiceOutcome> {
+const RESTART_STOP_SECONDS = 10;
+
+/** Stops the running, unchanged containers a restart will start again. */
+async function stopForRestart(engine: Engine, plan: Plan, restarting: string[]): Promise<string[]> {
+  const existing = await engine.listContainers(plan.project);
+  const stopping = plan.services.filter((p) => {
+    const found = existing.find((c) => c.service === p.service.name);
+    return restarting.includes(p.service.partOf) && !p.service.oneShot && found?.state === 'running' && found.configHash === p.configHash;
+  });
+  await Promise.all(stopping.map((p) => engine.stopContainer(p.containerName, RESTART_STOP_SECONDS)));
+  return stopping.map((p) => p.service.name);
+}
+
+async function bringUp(engine: Engine, config: LabConfig, plan: ServicePlan, existing: ContainerInfo[], restart: boolean, say: (line: string) => void, signal: AbortSignal, began: number): Promise<ServiceOutcome> {
   const service = plan.service;
   const found = existing.find((c) => c.service === service.name);
+  const outcome = (action: ServiceAction, readyMs: number): ServiceOutcome => ({ service: service.name, partOf: service.partOf, action, readyMs, readyAtMs: Date.now() - began, waitsFor: plan.waitsFor.map((w) => w.service) });
   let id: string;
   let action: ServiceAction;
   if (found && found.configHash === plan.configHash) {
     id = found.id;
-    if (service.oneShot && found.state === 'exited' && found.exitCode === 0) {
-      return { service: service.name, partOf: service.partOf, action: 'already done', readyMs: 0, readyAtMs: Date.now() - began, waitsFor: plan.waitsFor.map((w) => w.service) };
-    }
-    if (found.state === 'running') action = 'up to date';
-    else {
-      if (service.oneShot) {
-        await engine.removeContainer(found.id);
-        id = await create(engine, plan);
-      }
+    if (service.oneShot && found.state === 'exited' && found.exitCode === 0) return outcome('already done', 0);
+    if (service.oneShot) {
+      await engine.removeContainer(found.id);
+      id = await create(engine, plan);
       action = 'started';
-    }
+    } else if (restart) action = 'restarted';
+    else action = found.state === 'running' ? 'up to date' : 'started';
   } else {
     if (found) {
       say('config or image changed: recreating');
@@ -219,14 +292,16 @@ async function bringUp(engine: Engine, config: LabConfig, plan: ServicePlan, exi
     action = found ? 'recreated' : 'created';
   }
   const startedAt = Date.now();
-  if (action !== 'up to date') {
+  if (action === 'restarted' && (await engine.inspectContainer(id))?.state === 'running') {
+    say('restarting');
+    await engine.restartContainer(id, RESTART_STOP_SECONDS);
+  } else if (action !== 'up to date') {
     say('starting');
     await engine.startContainer(id);
   }
   say('waiting until ready');
   await waitReady(engine, config, service, id, signal);
-  const now = Date.now();
-  return { service: service.name, partOf: service.partOf, action, readyMs: action === 'up to date' ? 0 : now - startedAt, readyAtMs: now - began, waitsFor: plan.waitsFor.map((w) => w.service) };
+  return outcome(action, action === 'up to date' ? 0 : Date.now() - startedAt);
 }
 
 async function create(engine: Engine, plan: ServicePlan): Promise<string> {
@@ -251,3 +326,4 @@ export async function waitReady(engine: Engine, config: LabConfig, service: Cata
 export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
+

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import type { Engine } from './engine.js';
 import { LABEL } from './labels.js';
+import { stopFollower } from './logs/control.js';
 
 const STOP_SECONDS = 10;
 
@@ -13,24 +14,29 @@ export interface Teardown {
   images: string[];
   labDir: string | undefined;
   imagesInUse: string[];
+  /** Whether a log follower was running and was stopped. */
+  follower: boolean;
 }
 
-/** Stops and removes the lab's containers and networks; data volumes stay (as DevStack keeps its database). */
-export async function unstackLab(engine: Engine, project: string): Promise<Teardown> {
-  const containers = await engine.listContainers(project);
-  await Promise.all(containers.map(async (c) => {
-    await engine.stopContainer(c.id, STOP_SECONDS);
-    await engine.removeContainer(c.id);
-  }));
+/**
+ * Stops and removes the lab's containers and networks and stops its log follower; data
+ * volumes stay (as DevStack keeps its database). The containers are stopped before the
+ * follower, so their last lines reach the screen logs.
+ */
+export async function unstackLab(engine: Engine, project: string, fallbackLabDir: string | undefined): Promise<Teardown> {
   const networks = await engine.listNetworks(project);
+  const labDir = networks.map((n) => n.labels[LABEL.labDir]).find((d) => d !== undefined) ?? fallbackLabDir;
+  const containers = await engine.listContainers(project);
+  await Promise.all(containers.map((c) => engine.stopContainer(c.id, STOP_SECONDS)));
+  const follower = labDir ? await stopFollower(labDir, project) : false;
+  await Promise.all(containers.map((c) => engine.removeContainer(c.id)));
   for (const network of networks) await engine.removeNetwork(network.name);
-  const labDir = networks.map((n) => n.labels[LABEL.labDir]).find((d) => d !== undefined);
-  return { containers: containers.map((c) => c.name), networks: networks.map((n) => n.name), volumes: [], images: [], labDir, imagesInUse: [] };
+  return { containers: containers.map((c) => c.name), networks: networks.map((n) => n.name), volumes: [], images: [], labDir, imagesInUse: [], follower };
 }
 
 /** Unstack, then the volumes, the lab directory and, with `images`, the images lab built. */
 export async function cleanLab(engine: Engine, project: string, fallbackLabDir: string, images: boolean): Promise<Teardown> {
-  const result = await unstackLab(engine, project);
+  const result = await unstackLab(engine, project, fallbackLabDir || undefined);
   const volumes = await engine.listVolumes(project);
   for (const volume of volumes) await engine.removeVolume(volume.name);
   result.volumes = volumes.map((v) => v.name);

@@ -83,21 +83,38 @@ export function httpOk(ctx: WaitContext, url: string): Promise<void> {
   });
 }
 
-/** The agent of this container's host shows alive in GET /v2.0/agents. */
-export function agentAlive(ctx: WaitContext, apiUrl: string, agentType: string, host: string): Promise<void> {
-  return poll(ctx, `"${agentType}" on host ${host} alive in ${apiUrl}/v2.0/agents`, async () => {
+/**
+ * The agent of this container's host shows alive in GET /v2.0/agents, with a heartbeat
+ * from after `since` (the container's latest start by default): a restarted agent still
+ * shows alive from its last life for a while, so "alive" alone would pass too early.
+ */
+export async function agentAlive(ctx: WaitContext, apiUrl: string, agentType: string, host: string, since?: Date): Promise<void> {
+  const after = since ?? new Date(Number(await startedSeconds(ctx)) * 1000);
+  return poll(ctx, `"${agentType}" on host ${host} alive in ${apiUrl}/v2.0/agents with a heartbeat after ${after.toISOString()}`, async () => {
     const response = await fetch(`${apiUrl}/v2.0/agents`, { signal: AbortSignal.timeout(3000) });
-    const body = (await response.json()) as { agents?: { agent_type: string; host: string; alive: boolean }[] };
-    return (body.agents ?? []).some((a) => a.agent_type === agentType && a.host === host && a.alive);
+    const body = (await response.json()) as { agents?: { agent_type: string; host: string; alive: boolean; heartbeat_timestamp: string }[] };
+    return (body.agents ?? []).some((a) => a.agent_type === agentType && a.host === host && a.alive && serverTime(a.heartbeat_timestamp) >= after.getTime() - 1000);
   });
 }
 
-/** A line containing `text` appears in the container's log (from its start). */
+/** Neutron's timestamps are UTC without a zone: "2026-12-01 15:10:12". */
+function serverTime(text: string): number {
+  return Date.parse(`${text.replace(' ', 'T')}Z`);
+}
+
+/** The container's latest start, as Unix seconds with a fraction (Docker's `since`). */
+async function startedSeconds(ctx: WaitContext): Promise<string> {
+  const started = (await ctx.engine.inspectContainer(ctx.containerId))?.startedAt;
+  const ms = started ? Date.parse(started) : Date.now();
+  return (ms / 1000).toFixed(3);
+}
+
+/** A line containing `text` appears in the container's log since its latest start. */
 export async function logLine(ctx: WaitContext, text: string): Promise<void> {
   let seen = false;
-  const stop = await ctx.engine.followLogs(ctx.containerId, (line) => {
+  const stop = await ctx.engine.followLogs(ctx.containerId, (_, line) => {
     if (line.includes(text)) seen = true;
-  });
+  }, { since: await startedSeconds(ctx) });
   try {
     await poll(ctx, `the log line "${text}"`, async () => seen);
   } finally {

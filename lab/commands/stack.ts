@@ -4,6 +4,8 @@ import { configFile } from '../config/files.js';
 import { renderedPath } from '../config/labdir.js';
 import { displayPath } from '../paths.js';
 import { seconds, stackLab, type StackResult } from '../stack.js';
+import { startRunLog } from '../logs/runlog.js';
+import { screenLink } from '../logs/screen.js';
 import type { Verb } from './verb.js';
 
 export const stackVerb: Verb = {
@@ -18,12 +20,21 @@ export const stackVerb: Verb = {
   options: { json: { type: 'boolean', description: 'no progress; print the outcome as JSON (times per step and service)' } },
   async run({ values, localrc, out, err }) {
     const controller = new AbortController();
+    let stopRunLog: (() => void) | undefined;
     const interrupt = () => controller.abort(new Error('interrupted'));
     process.once('SIGINT', interrupt);
     process.once('SIGTERM', interrupt);
     try {
       const json = values.json === true;
-      const result = await stackLab({ localrc, signal: controller.signal, silent: json, warn: (w) => err(`lab: warning: ${w.where}: ${w.message}`) });
+      const result = await stackLab({
+        localrc,
+        signal: controller.signal,
+        silent: json,
+        warn: (w) => err(`lab: warning: ${w.where}: ${w.message}`),
+        onLoaded: (lab) => {
+          if (lab.config.logFile) stopRunLog = startRunLog(lab.config.logFile, lab.config.logDays);
+        },
+      });
       out(json ? JSON.stringify(outcome(result), null, 2) : summary(result));
       return 0;
     } catch (error) {
@@ -33,6 +44,7 @@ export const stackVerb: Verb = {
       }
       throw error;
     } finally {
+      stopRunLog?.();
       process.removeListener('SIGINT', interrupt);
       process.removeListener('SIGTERM', interrupt);
     }
@@ -65,7 +77,8 @@ function summary(result: StackResult): string {
   lines.push('');
   if (config.enabledServices.includes('q-svc')) lines.push(`Neutron API:   http://127.0.0.1:${config.qPort}/v2.0/   (try: curl -s 127.0.0.1:${config.qPort}/v2.0/vpn/vpnservices)`);
   lines.push(`Config files:  ${displayPath(path.dirname(renderedPath(config.labDir, configFile('neutron.conf').containerPath)))}`);
-  lines.push(`Service logs:  docker logs ${config.labName}-<service>`);
+  lines.push(`Service logs:  ${displayPath(screenLink(config.screenLogDir, '<svc>'))}   (lab logs SVC [-f])`);
+  if (config.logFile) lines.push(`This run:      ${displayPath(config.logFile)}`);
   lines.push(`Status:        npx lab status        Stop: npx lab unstack`);
   return lines.join('\n');
 }

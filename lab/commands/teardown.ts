@@ -15,7 +15,7 @@ export const unstackVerb: Verb = {
     const project = await resolveProject(values.lab, localrc);
     const engine = new Engine();
     await engine.requireEngine();
-    out(report(project.name, 'unstacked', await unstackLab(engine, project.name)));
+    out(report(project.name, 'unstacked', await unstackLab(engine, project.name, project.labDir)));
     return 0;
   },
 };
@@ -41,6 +41,7 @@ function report(project: string, verb: string, t: Teardown): string {
   const list = (what: string, items: string[]) => lines.push(`  ${what}: ${items.length > 0 ? items.join(', ') : 'none'}`);
   list('containers removed', t.containers);
   list('networks removed', t.networks);
+  if (t.follower) lines.push('  log follower stopped (the screen logs stay)');
   if (verb === 'cleaned') {
     list('volumes removed', t.volumes);
     lines.push(`  lab directory removed: ${t.labDir ? displayPath(t.labDir) : 'none'}`);

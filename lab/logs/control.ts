@@ -1,0 +1,60 @@
+// Starting, finding and stopping a lab's log follower (see follower.ts).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const FOLLOWER_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'follower.js');
+
+export function followerPaths(labDir: string): { pid: string; state: string; log: string } {
+  return { pid: path.join(labDir, 'log-follower.pid'), state: path.join(labDir, 'log-follower.json'), log: path.join(labDir, 'log-follower.log') };
+}
+
+/** True when `pid` is a running log follower of `project` (not a recycled pid). */
+export function isFollower(pid: number, project: string): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    const args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return args.includes(FOLLOWER_SCRIPT) && args.includes(project);
+  } catch {
+    return false;
+  }
+}
+
+export function runningFollower(labDir: string, project: string): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(followerPaths(labDir).pid, 'utf8').trim());
+    return isFollower(pid, project) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts the follower detached (it outlives lab) unless one runs; waits until it holds its lock. */
+export async function ensureFollower(labDir: string, project: string, logDir: string, days: number): Promise<'running' | 'started'> {
+  if (runningFollower(labDir, project) !== undefined) return 'running';
+  const paths = followerPaths(labDir);
+  fs.mkdirSync(labDir, { recursive: true });
+  const log = fs.openSync(paths.log, 'a');
+  const child = spawn(process.execPath, [FOLLOWER_SCRIPT, labDir, project, logDir, String(days)], { detached: true, stdio: ['ignore', log, log] });
+  child.unref();
+  fs.closeSync(log);
+  for (let i = 0; i < 100; i++) {
+    if (runningFollower(labDir, project) !== undefined) return 'started';
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`the log follower did not start; see ${paths.log}`);
+}
+
+/** Stops the follower (it writes what it has and saves its positions first). */
+export async function stopFollower(labDir: string, project: string): Promise<boolean> {
+  const pid = runningFollower(labDir, project);
+  if (pid === undefined) return false;
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 100; i++) {
+    if (!isFollower(pid, project)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  process.kill(pid, 'SIGKILL');
+  return true;
+}

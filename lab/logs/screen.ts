@@ -1,0 +1,85 @@
+// DevStack's screen-era log naming: $SCREEN_LOGDIR/screen-<svc>.<%F-%H%M%S>.log, with the
+// symlink screen-<svc>.log pointing at the newest; and LOGDAYS pruning. Each line is
+// written as "<Docker RFC 3339 timestamp> <the line as the service printed it>", so logs of
+// several services interleave by time and a restart can resume exactly where it stopped.
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** DevStack's `date +%F-%H%M%S`, in local time. */
+export function logTimestamp(date: Date): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())}-${two(date.getHours())}${two(date.getMinutes())}${two(date.getSeconds())}`;
+}
+
+export function screenLink(logDir: string, service: string): string {
+  return path.join(logDir, `screen-${service}.log`);
+}
+
+export function screenFile(logDir: string, service: string, date: Date): string {
+  return path.join(logDir, `screen-${service}.${logTimestamp(date)}.log`);
+}
+
+/** The file the symlink points at, if there is one. */
+export function currentFile(link: string): string | undefined {
+  try {
+    return path.resolve(path.dirname(link), fs.readlinkSync(link));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Points `link` at `target` atomically (a new symlink renamed over the old one). */
+export function pointLink(link: string, target: string): void {
+  const temporary = `${link}.new`;
+  fs.rmSync(temporary, { force: true });
+  fs.symlinkSync(path.basename(target), temporary);
+  fs.renameSync(temporary, link);
+}
+
+const STAMPED = /\.(\d{4}-\d{2}-\d{2}-\d{6})(?:\.log)?$/;
+
+function stampDate(stamp: string): number {
+  const [date = '', time = ''] = [stamp.slice(0, 10), stamp.slice(11)];
+  return new Date(`${date}T${time.slice(0, 2)}:${time.slice(2, 4)}:${time.slice(4, 6)}`).getTime();
+}
+
+/**
+ * Removes timestamped logs older than `days` (LOGDAYS) whose name starts with one of the
+ * prefixes; the files symlinks point at are kept whatever their age.
+ */
+export function pruneLogs(dir: string, prefixes: string[], days: number, now = new Date()): string[] {
+  if (!fs.existsSync(dir)) return [];
+  const limit = now.getTime() - days * 86_400_000;
+  const entries = fs.readdirSync(dir);
+  const kept = new Set(entries.map((e) => currentFile(path.join(dir, e))).filter((f): f is string => f !== undefined));
+  const removed: string[] = [];
+  for (const entry of entries) {
+    const stamp = STAMPED.exec(entry)?.[1];
+    const full = path.join(dir, entry);
+    if (!stamp || !prefixes.some((p) => entry.startsWith(p)) || kept.has(full)) continue;
+    if (stampDate(stamp) < limit) {
+      fs.rmSync(full, { force: true });
+      removed.push(entry);
+    }
+  }
+  return removed;
+}
+
+export interface LogLine {
+  timestamp: string;
+  text: string;
+}
+
+/** Splits a screen log line into Docker's timestamp and the service's own text. */
+export function parseLogLine(line: string): LogLine {
+  const space = line.indexOf(' ');
+  if (space > 0 && /^\d{4}-\d{2}-\d{2}T/.test(line)) return { timestamp: line.slice(0, space), text: line.slice(space + 1) };
+  return { timestamp: '', text: line };
+}
+
+/** RFC 3339 with nanoseconds compares as text once the fraction has the same width. */
+export function sortableTimestamp(timestamp: string): string {
+  const match = /^(.*?)(?:\.(\d+))?Z$/.exec(timestamp);
+  if (!match) return timestamp;
+  return `${match[1]}.${(match[2] ?? '').padEnd(9, '0')}Z`;
+}
