@@ -2,13 +2,22 @@
 // nothing running), as a no-op, and `lab unstack`; and, measured in the same runs, the
 // floor: each service's time from container start to ready and the critical path through
 // them. Reported as medians and as the ratio warm stack / critical path. Not a test: it
-// asserts nothing about time. BENCH_RUNS (default 3) and BENCH_COLD_RUNS (default 1)
-// set the number of runs.
+// asserts nothing about time. Then `lab restart q-svc q-vpn` beside, in the same run, a
+// raw Docker restart of the same two containers followed by the same readiness wait, and
+// the time from `lab restart q-vpn` to the device-driver-loaded line in its screen log.
+// BENCH_RUNS (default 3) and BENCH_COLD_RUNS (default 1) set the number of runs.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { cleanEnv, removeScratch, scratch } from '../test/helpers.js';
 import { freePort } from '../test/e2e-helpers.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { catalogVariables, loadCatalog } from '../lab/catalog.js';
+import { Engine } from '../lab/engine.js';
+import { loadLab } from '../lab/load.js';
 import { packagePath } from '../lab/paths.js';
+import { waitReady } from '../lab/stack.js';
 
 const run = promisify(execFile);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -53,11 +62,44 @@ function median(values: number[]): number {
 
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
+/** `docker restart A B` (one after the other, as the CLI does), then lab's readiness wait for each. */
+async function rawRestart(cwd: string, services: string[]): Promise<number> {
+  const loaded = await loadLab({ cwd, env: cleanEnv() });
+  const catalog = loadCatalog(catalogVariables(loaded.config));
+  const engine = new Engine();
+  const started = process.hrtime.bigint();
+  const containers = await engine.listContainers(loaded.config.labName);
+  for (const service of services) await engine.restartContainer(containers.find((c) => c.service === service)?.id ?? service, 10);
+  for (const service of services) {
+    const entry = catalog.services.find((c) => c.name === service);
+    const id = containers.find((c) => c.service === service)?.id;
+    if (entry && id) await waitReady(engine, loaded.config, entry, id, new AbortController().signal);
+  }
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+/** From starting `lab restart q-vpn` to a new "Loaded VPNaaS device driver" line in screen-q-vpn.log. */
+async function restartToDriverLoaded(cwd: string): Promise<number> {
+  const file = path.join(cwd, 'logs', 'screen-q-vpn.log');
+  const loadedLines = () => fs.readFileSync(file, 'utf8').split('Loaded VPNaaS device driver').length;
+  const before = loadedLines();
+  const started = process.hrtime.bigint();
+  const child = spawn(process.execPath, [packagePath('bin', 'lab.js'), 'restart', 'q-vpn'], { cwd, env: cleanEnv(), stdio: 'ignore' });
+  const deadline = Date.now() + 180_000;
+  while (loadedLines() === before) {
+    if (Date.now() > deadline) throw new Error('no new "Loaded VPNaaS device driver" line within 180 s');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+  await new Promise((resolve) => child.on('exit', resolve));
+  return elapsed;
+}
+
 async function main(): Promise<void> {
   const port = await freePort();
   const name = `bench${process.pid}`;
-  const cwd = scratch({ localrc: `LAB_NAME=${name}\nQ_PORT=${port}\nENABLED_SERVICES=mysql,rabbit,q-svc,q-vpn\n` });
-  const times: Record<string, number[]> = { cold: [], warm: [], noop: [], unstack: [], critical: [], ratio: [] };
+  const cwd = scratch({ localrc: `LAB_NAME=${name}\nQ_PORT=${port}\nENABLED_SERVICES=mysql,rabbit,q-svc,q-vpn\nSCREEN_LOGDIR=./logs\n` });
+  const times: Record<string, number[]> = { cold: [], warm: [], noop: [], unstack: [], critical: [], ratio: [], restart: [], rawRestart: [], restartRatio: [], driverLoaded: [] };
   const perService: Record<string, number[]> = {};
   try {
     for (let i = 0; i < COLD_RUNS; i++) {
@@ -77,6 +119,16 @@ async function main(): Promise<void> {
       times.unstack?.push((await lab(cwd, ['unstack'])).ms);
       console.error(`run ${i + 1}/${RUNS}: warm ${s(warm.ms)}, critical path ${s(critical)}, no-op ${s(times.noop?.at(-1) ?? 0)}, unstack ${s(times.unstack?.at(-1) ?? 0)}`);
     }
+    await stack(cwd);
+    for (let i = 0; i < RUNS; i++) {
+      const labRestart = (await lab(cwd, ['restart', 'q-svc', 'q-vpn'])).ms;
+      const raw = await rawRestart(cwd, ['q-svc', 'q-vpn']);
+      times.restart?.push(labRestart);
+      times.rawRestart?.push(raw);
+      times.restartRatio?.push(labRestart / raw);
+      times.driverLoaded?.push(await restartToDriverLoaded(cwd));
+      console.error(`restart ${i + 1}/${RUNS}: lab restart ${s(labRestart)}, raw docker restart + wait ${s(raw)}, lab restart q-vpn to driver loaded ${s(times.driverLoaded?.at(-1) ?? 0)}`);
+    }
   } finally {
     await lab(cwd, ['clean']).catch(() => undefined);
     removeScratch(cwd);
@@ -91,7 +143,11 @@ async function main(): Promise<void> {
   for (const [service, values] of Object.entries(perService)) console.log(`    ${service.padEnd(12)} ${s(median(values))}`);
   console.log(`    critical path  ${s(m('critical'))}`);
   console.log(`  warm stack / critical path: ${m('ratio').toFixed(2)} (median of per-run ratios; target <= 1.3)`);
-  console.log(JSON.stringify({ runs: RUNS, coldRuns: COLD_RUNS, medianMs: Object.fromEntries(Object.keys(times).filter((k) => k !== 'ratio').map((k) => [k, m(k)])), ratio: m('ratio'), perServiceMs: Object.fromEntries(Object.entries(perService).map(([k, v]) => [k, median(v)])) }));
+  console.log(`  lab restart q-svc q-vpn          ${s(m('restart'))}`);
+  console.log(`  raw docker restart + same wait   ${s(m('rawRestart'))}`);
+  console.log(`  lab restart / raw restart: ${m('restartRatio').toFixed(2)} (median of per-run ratios; target <= 1.2)`);
+  console.log(`  lab restart q-vpn to "Loaded VPNaaS device driver" in its screen log: ${s(m('driverLoaded'))}`);
+  console.log(JSON.stringify({ runs: RUNS, coldRuns: COLD_RUNS, medianMs: Object.fromEntries(Object.keys(times).filter((k) => !k.toLowerCase().includes('ratio')).map((k) => [k, m(k)])), ratio: m('ratio'), restartRatio: m('restartRatio'), perServiceMs: Object.fromEntries(Object.entries(perService).map(([k, v]) => [k, median(v)])) }));
 }
 
 await main();

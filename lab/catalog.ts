@@ -33,7 +33,7 @@ export interface CatalogService {
   environment: Record<string, string>;
   mounts: Mount[];
   ports: { hostIp: string; hostPort: number; containerPort: number }[];
-  networks: { name: string; aliases: string[] }[];
+  networks: { name: string; aliases: string[]; ipv4Address?: string }[];
   dependsOn: { service: string; condition: Condition }[];
   healthcheck: { test: string[]; intervalMs: number; timeoutMs: number; retries: number; startPeriodMs: number } | undefined;
   capAdd: string[];
@@ -51,6 +51,8 @@ export interface CatalogService {
 export interface Catalog {
   file: string;
   networks: string[];
+  /** A fixed subnet per network that has one (ipam.config[0].subnet). */
+  subnets: Record<string, string>;
   volumes: string[];
   services: CatalogService[];
 }
@@ -74,6 +76,19 @@ export function catalogVariables(config: LabConfig): Record<string, string> {
     RABBIT_PASSWORD: config.rabbitPassword,
     // The agent logs one "Loaded VPNaaS device driver" line per driver; the first is waited for.
     NEUTRON_VPNAAS_DEVICE_DRIVER: config.deviceDrivers[0]?.value ?? '',
+    LAB_PACKAGE: packagePath(),
+    FIXED_RANGE: config.peers.fixedRange,
+    FLOATING_RANGE: config.peers.floatingRange,
+    STRONGSWAN_SUBNET: config.peers.strongswanSubnet,
+    STRONGSWAN_IP: config.peers.strongswanIp,
+    STRONGSWAN_PSK: config.peers.strongswanPsk,
+    STRONGSWAN_IKE_VERSION: config.peers.ikeVersion,
+    STRONGSWAN_IKE_PROPOSALS: config.peers.ikeProposals,
+    STRONGSWAN_ESP_PROPOSALS: config.peers.espProposals,
+    CSR_PORT: String(config.peers.csrPort),
+    CSR_USERNAME: config.peers.csrUsername,
+    CSR_PASSWORD: config.peers.csrPassword,
+    CSR_TOKEN_LIFETIME: String(config.peers.csrTokenLifetime),
   };
 }
 
@@ -92,7 +107,9 @@ export function parseCatalog(text: string, variables: Record<string, string>, fi
   problems.throwIfAny();
   const top = asMap(raw, display, '', problems);
   rejectUnknown(top, TOP_KEYS, display, '', problems);
-  const networks = Object.keys(asMap(top.networks ?? {}, display, 'networks', problems));
+  const networkMap = asMap(top.networks ?? {}, display, 'networks', problems);
+  const networks = Object.keys(networkMap);
+  const subnets = readSubnets(networkMap, display, problems);
   const volumes = Object.keys(asMap(top.volumes ?? {}, display, 'volumes', problems));
   const servicesRaw = asMap(top.services ?? {}, display, 'services', problems);
   const baseDir = path.dirname(file);
@@ -106,7 +123,7 @@ export function parseCatalog(text: string, variables: Record<string, string>, fi
     }
   }
   problems.throwIfAny();
-  return { file, networks, volumes, services };
+  return { file, networks, subnets, volumes, services };
 }
 
 interface Context {
@@ -155,6 +172,23 @@ function readService(name: string, raw: Record<string, unknown>, ctx: Context): 
   };
 }
 
+/** Top-level networks: {} or {ipam: {config: [{subnet: CIDR}]}}. */
+function readSubnets(networks: Record<string, unknown>, display: string, problems: ProblemList): Record<string, string> {
+  const subnets: Record<string, string> = {};
+  for (const [name, value] of Object.entries(networks)) {
+    const options = asMap(value ?? {}, display, `networks.${name}`, problems);
+    rejectUnknown(options, new Set(['ipam']), display, `networks.${name}`, problems);
+    if (options.ipam === undefined) continue;
+    const ipam = asMap(options.ipam, display, `networks.${name}.ipam`, problems);
+    rejectUnknown(ipam, new Set(['config']), display, `networks.${name}.ipam`, problems);
+    const [first] = Array.isArray(ipam.config) ? (ipam.config as unknown[]) : [];
+    const subnet = asMap(first ?? {}, display, `networks.${name}.ipam.config[0]`, problems).subnet;
+    if (typeof subnet === 'string') subnets[name] = subnet;
+    else problems.add(display, `networks.${name}.ipam.config: give one entry with a subnet`);
+  }
+  return subnets;
+}
+
 function readHealthcheck(raw: Record<string, unknown>, ctx: Context, at: string): CatalogService['healthcheck'] {
   rejectUnknown(raw, HEALTH_KEYS, ctx.display, at, ctx.problems);
   const test = stringList(raw.test ?? [], ctx.display, `${at}.test`, ctx.problems);
@@ -182,13 +216,14 @@ function readReady(raw: unknown, ctx: Context, at: string): ReadyCheck[] {
   });
 }
 
-function readNetworks(raw: unknown, ctx: Context, at: string): { name: string; aliases: string[] }[] {
+function readNetworks(raw: unknown, ctx: Context, at: string): { name: string; aliases: string[]; ipv4Address?: string }[] {
   const entries: [string, unknown][] = Array.isArray(raw) ? raw.map((n) => [String(n), {}]) : Object.entries(asMap(raw, ctx.display, at, ctx.problems));
   return entries.map(([name, value]) => {
     if (!ctx.networks.includes(name)) ctx.problems.add(ctx.display, `${at}: "${name}" is not declared under the top-level networks`);
     const options = asMap(value ?? {}, ctx.display, `${at}.${name}`, ctx.problems);
-    rejectUnknown(options, new Set(['aliases']), ctx.display, `${at}.${name}`, ctx.problems);
-    return { name, aliases: stringList(options.aliases ?? [], ctx.display, `${at}.${name}.aliases`, ctx.problems) };
+    rejectUnknown(options, new Set(['aliases', 'ipv4_address']), ctx.display, `${at}.${name}`, ctx.problems);
+    const aliases = stringList(options.aliases ?? [], ctx.display, `${at}.${name}.aliases`, ctx.problems);
+    return typeof options.ipv4_address === 'string' ? { name, aliases, ipv4Address: options.ipv4_address } : { name, aliases };
   });
 }
 

@@ -2,6 +2,7 @@
 // `--help` everywhere. Exit codes: 0 success, 1 the operation failed, 2 bad input or usage.
 import { parseArgs } from 'node:util';
 import { configVerb } from './commands/config.js';
+import { execVerb } from './commands/exec.js';
 import { logsVerb } from './commands/logs.js';
 import { restartVerb } from './commands/restart.js';
 import { stackVerb } from './commands/stack.js';
@@ -11,7 +12,7 @@ import type { Verb, VerbOption } from './commands/verb.js';
 import { closest } from './config/services.js';
 import { InputError, OperationError, UsageError } from './errors.js';
 
-const VERBS: readonly Verb[] = [configVerb, stackVerb, restartVerb, logsVerb, statusVerb, unstackVerb, cleanVerb];
+const VERBS: readonly Verb[] = [configVerb, stackVerb, restartVerb, logsVerb, execVerb, statusVerb, unstackVerb, cleanVerb];
 
 const GLOBAL_OPTIONS: Record<string, VerbOption> = {
   localrc: { type: 'string', valueName: 'PATH', description: 'a DevStack localrc or local.conf (default: ./local.conf or ./localrc, else the embedded localrc.example)' },
@@ -52,6 +53,12 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
   }
   const rest = [...argv];
   rest.splice(rest.indexOf(verbName), 1);
+  // `lab exec SVC CMD...`: options end at SVC; the command keeps its own options.
+  let passedOn: string[] = [];
+  if (verb.passThrough) {
+    const first = firstPositional(rest);
+    if (first !== undefined) passedOn = rest.splice(first + 1);
+  }
   const options = { ...GLOBAL_OPTIONS, ...verb.options };
   let parsed;
   try {
@@ -67,7 +74,17 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     throw new UsageError(`lab ${verb.name} takes no arguments, got "${parsed.positionals.join(' ')}"`, verbHelp(verb));
   }
   const localrc = typeof parsed.values.localrc === 'string' ? parsed.values.localrc : undefined;
-  return verb.run({ values: parsed.values, positionals: parsed.positionals, localrc, ...io });
+  return verb.run({ values: parsed.values, positionals: [...parsed.positionals, ...passedOn], localrc, ...io });
+}
+
+/** Index of the first word that is not an option (nor the value of a string option). */
+function firstPositional(args: string[]): number | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    if (arg === '--localrc' || arg === '--lab') i++;
+    else if (!arg.startsWith('-')) return i;
+  }
+  return undefined;
 }
 
 /** The first word that is neither an option nor the value of --localrc. */

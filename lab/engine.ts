@@ -121,14 +121,22 @@ export class Engine {
 
   // ---- networks and volumes ----
 
-  async ensureNetwork(name: string, labels: Record<string, string>): Promise<void> {
+  async ensureNetwork(name: string, labels: Record<string, string>, subnet?: string): Promise<void> {
     const existing = await this.docker.listNetworks({ filters: { name: [name] } });
     if (existing.some((n) => n.Name === name)) return;
-    await this.docker.createNetwork({ Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true });
+    try {
+      await this.docker.createNetwork({ Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true, ...(subnet ? { IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] } } : {}) });
+    } catch (error) {
+      const message = (error as Error).message;
+      if (subnet && /overlap/i.test(message)) {
+        throw new OperationError(`cannot create the network ${name} with subnet ${subnet}: another Docker network uses it (another lab?); set FLOATING_RANGE to a free range in localrc`);
+      }
+      throw error;
+    }
   }
 
-  async connectNetwork(container: string, network: string, aliases: string[]): Promise<void> {
-    await this.docker.getNetwork(network).connect({ Container: container, EndpointConfig: { Aliases: aliases } });
+  async connectNetwork(container: string, network: string, aliases: string[], ipv4Address?: string): Promise<void> {
+    await this.docker.getNetwork(network).connect({ Container: container, EndpointConfig: { Aliases: aliases, ...(ipv4Address ? { IPAMConfig: { IPv4Address: ipv4Address } } : {}) } });
   }
 
   async listNetworks(project: string): Promise<ResourceInfo[]> {
@@ -295,6 +303,24 @@ export class Engine {
       }
     });
     return () => stream.destroy();
+  }
+
+  /** Runs a command in a running container with its output passed through; its exit code. */
+  async execPassThrough(id: string, cmd: string[], stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): Promise<number> {
+    const exec = await this.docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    this.docker.modem.demuxStream(stream, stdout, stderr);
+    await new Promise<void>((resolve, reject) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', reject);
+    });
+    for (let i = 0; i < 50; i++) {
+      const info = await exec.inspect();
+      if (!info.Running) return info.ExitCode ?? 1;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return (await exec.inspect()).ExitCode ?? 1;
   }
 
   /** Runs a command in a running container; its output and exit code. */

@@ -16,7 +16,7 @@ export interface ServicePlan {
   create: ContainerCreate;
   configHash: string;
   /** Networks beyond the first, connected after the container is created. */
-  extraNetworks: { name: string; aliases: string[] }[];
+  extraNetworks: { name: string; aliases: string[]; ipv4Address?: string }[];
   /** Catalog services this one waits for, with the condition. */
   waitsFor: { service: string; condition: CatalogService['dependsOn'][number]['condition'] }[];
 }
@@ -24,7 +24,7 @@ export interface ServicePlan {
 export interface Plan {
   project: string;
   services: ServicePlan[];
-  networks: { name: string; labels: Record<string, string> }[];
+  networks: { name: string; labels: Record<string, string>; subnet?: string }[];
   volumes: { name: string; labels: Record<string, string> }[];
   warnings: Problem[];
 }
@@ -59,7 +59,7 @@ export function planLab(config: LabConfig, catalog: Catalog, images: Map<string,
     const create = createOptions(project, withPlugins(service, config), image.tag);
     const configHash = hashOf({ create, networks: service.networks, imageId: image.id, mounted: withPlugins(service, config).mounts.filter((m) => m.kind === 'bind').map((m) => [m.source, mounted.get(m.source) ?? null]) });
     create.Labels = { ...create.Labels, [LABEL.configHash]: configHash };
-    const extraNetworks = service.networks.slice(1).map((n) => ({ name: resourceName(project, n.name), aliases: n.aliases }));
+    const extraNetworks = service.networks.slice(1).map((n) => ({ name: resourceName(project, n.name), aliases: n.aliases, ...(n.ipv4Address ? { ipv4Address: n.ipv4Address } : {}) }));
     return { service, containerName: containerName(project, service.name), image: image.tag, create, configHash, extraNetworks, waitsFor };
   });
 
@@ -68,7 +68,7 @@ export function planLab(config: LabConfig, catalog: Catalog, images: Map<string,
   return {
     project,
     services,
-    networks: [...usedNetworks].map((n) => ({ name: resourceName(project, n), labels: { ...projectLabels, [LABEL.service]: n, [LABEL.labDir]: config.labDir } })),
+    networks: [...usedNetworks].map((n) => ({ name: resourceName(project, n), labels: { ...projectLabels, [LABEL.service]: n, [LABEL.labDir]: config.labDir }, ...(catalog.subnets[n] ? { subnet: catalog.subnets[n] } : {}) })),
     volumes: [...usedVolumes].map((v) => ({ name: resourceName(project, v), labels: { ...projectLabels, [LABEL.service]: v } })),
     warnings,
   };
@@ -123,7 +123,7 @@ function createOptions(project: string, service: CatalogService, image: string):
       // A real init reaps the children agents spawn (dnsmasq, charon, privsep helpers).
       Init: true,
     },
-    NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: first?.aliases ?? [] } } },
+    NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: first?.aliases ?? [], ...(first?.ipv4Address ? { IPAMConfig: { IPv4Address: first.ipv4Address } } : {}) } } },
   };
 }
 

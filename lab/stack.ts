@@ -5,7 +5,7 @@
 // with a bounded readiness wait.
 import { Listr, PRESET_TIMER, type ListrTask } from 'listr2';
 import { catalogVariables, loadCatalog, type CatalogService, type Condition } from './catalog.js';
-import { renderedPath } from './config/labdir.js';
+import { mountedContents } from './mounted.js';
 import type { LabConfig } from './config/resolve.js';
 import { Engine, type ContainerInfo } from './engine.js';
 import { OperationError, type Problem } from './errors.js';
@@ -37,6 +37,8 @@ export interface StackResult {
   services: ServiceOutcome[];
   removed: string[];
   follower: 'running' | 'started';
+  /** After a restart: services left alone whose config is now stale. */
+  stale: string[];
   totalMs: number;
 }
 
@@ -73,7 +75,7 @@ export async function stackLab(options: StackOptions): Promise<StackResult> {
   const enabled = catalog.services.filter((s) => config.enabledServices.includes(s.partOf));
   const touched = restarting ? enabled.filter((s) => restarting.includes(s.partOf)) : enabled;
   const contexts = [...new Set(touched.map((s) => s.context))];
-  const result: Omit<StackResult, 'base' | 'totalMs' | 'follower'> & { base?: BaseImage; follower?: StackResult['follower'] } = { lab, images: [], services: [], removed: [] };
+  const result: Omit<StackResult, 'base' | 'totalMs' | 'follower'> & { base?: BaseImage; follower?: StackResult['follower'] } = { lab, images: [], services: [], removed: [], stale: [] };
   const images = new Map<string, { tag: string; id: string }>();
   let plan: Plan | undefined;
 
@@ -93,9 +95,9 @@ export async function stackLab(options: StackOptions): Promise<StackResult> {
       {
         title: 'Network, volumes and logs',
         task: async (_, task) => {
-          plan = planLab(config, catalog, imagesFor(enabled, images), mountedContents(lab));
+          plan = planLab(config, catalog, await imagesFor(engine, enabled, images, result.base as BaseImage), mountedContents(lab, catalog));
           plan.warnings.forEach(warn);
-          for (const network of plan.networks) await engine.ensureNetwork(network.name, network.labels);
+          for (const network of plan.networks) await engine.ensureNetwork(network.name, network.labels, network.subnet);
           for (const volume of plan.volumes) await engine.ensureVolume(volume.name, volume.labels);
           if (!restarting) result.removed = await removeOrphans(engine, plan);
           result.follower = await ensureFollower(config.labDir, config.labName, config.screenLogDir, config.logDays);
@@ -130,6 +132,8 @@ export async function stackLab(options: StackOptions): Promise<StackResult> {
       fallbackRendererOptions: { timer: PRESET_TIMER },
       exitOnError: true,
       collectErrors: 'minimal',
+      // lab handles Ctrl-C itself: it aborts the waits and builds and exits 130.
+      registerSignalListeners: false,
     },
   );
   try {
@@ -139,6 +143,7 @@ export async function stackLab(options: StackOptions): Promise<StackResult> {
   }
   const failures = tasks.errors.map((e) => e.error).filter((e) => e instanceof Error);
   if (failures.length > 0) throw new OperationError(failures.map((e) => e.message).join('\n'));
+  if (restarting && plan) result.stale = [...new Set(await staleOthers(engine, plan, restarting))];
   return { ...result, base: result.base as BaseImage, follower: result.follower ?? 'running', totalMs: Date.now() - began };
 }
 
@@ -169,9 +174,27 @@ function imageTask(engine: Engine, context: string, result: PartialResult, image
   };
 }
 
-/** Services a restart does not touch keep their containers; their hashes are not compared. */
-function imagesFor(enabled: CatalogService[], built: Map<string, { tag: string; id: string }>): Map<string, { tag: string; id: string }> {
-  return new Map(enabled.map((s) => [s.context, built.get(s.context) ?? { tag: 'untouched', id: 'untouched' }]));
+/** Images for the plan: those just checked or built, and for services a restart does not touch, the tag their context has now (not built here). */
+async function imagesFor(engine: Engine, enabled: CatalogService[], built: Map<string, { tag: string; id: string }>, base: BaseImage): Promise<Map<string, { tag: string; id: string }>> {
+  const images = new Map(built);
+  for (const service of enabled) {
+    if (images.has(service.context)) continue;
+    const image = contextImage(service.context, base);
+    images.set(service.context, { tag: image.tag, id: (await engine.imageId(image.tag)) ?? 'not built' });
+  }
+  return images;
+}
+
+/** Enabled services a restart left alone whose config changed too (a shared neutron.conf). */
+async function staleOthers(engine: Engine, plan: Plan, restarting: string[]): Promise<string[]> {
+  const existing = await engine.listContainers(plan.project);
+  return plan.services
+    .filter((p) => !restarting.includes(p.service.partOf) && !p.service.oneShot)
+    .filter((p) => {
+      const found = existing.find((c) => c.service === p.service.name);
+      return found !== undefined && found.configHash !== p.configHash;
+    })
+    .map((p) => p.service.partOf);
 }
 
 function serviceTasks(engine: Engine, config: LabConfig, plan: Plan, restarting: string[] | undefined, result: PartialResult, signal: AbortSignal, began: number): ListrTask[] {
@@ -242,10 +265,7 @@ function reconnectTasks(engine: Engine, config: LabConfig, plan: Plan, restartin
   }));
 }
 
-/** What the bind-mounted rendered files contain, for the config hash. */
-function mountedContents(lab: LoadedLab): Map<string, string> {
-  return new Map(lab.rendering.files.map((f) => [renderedPath(lab.config.labDir, f.spec.containerPath), f.document.toString()]));
-}
+
 
 /** Containers of this lab whose service is no longer enabled are stopped and removed. */
 async function removeOrphans(engine: Engine, plan: Plan): Promise<string[]> {
@@ -306,7 +326,7 @@ async function bringUp(engine: Engine, config: LabConfig, plan: ServicePlan, exi
 
 async function create(engine: Engine, plan: ServicePlan): Promise<string> {
   const id = await engine.createContainer(plan.create);
-  for (const network of plan.extraNetworks) await engine.connectNetwork(id, network.name, network.aliases);
+  for (const network of plan.extraNetworks) await engine.connectNetwork(id, network.name, network.aliases, network.ipv4Address);
   return id;
 }
 

@@ -1,7 +1,7 @@
 // `lab status`: what runs for a lab, found by label, and whether each container's config
 // is current or stale against the localrc as it is now.
 import { catalogVariables, loadCatalog } from './catalog.js';
-import { renderedPath } from './config/labdir.js';
+import { mountedContents } from './mounted.js';
 import type { ContainerInfo, Engine } from './engine.js';
 import { contextImage, MADE_BASE_IMAGE, type BaseImage } from './images.js';
 import type { LoadedLab } from './load.js';
@@ -54,7 +54,6 @@ async function wantedHashes(engine: Engine, lab: LoadedLab): Promise<Map<string,
     const image = contextImage(service.context, base);
     images.set(service.context, { tag: image.tag, id: (await engine.imageId(image.tag)) ?? 'not built' });
   }
-  const mounted = new Map(lab.rendering.files.map((f) => [renderedPath(lab.config.labDir, f.spec.containerPath), f.document.toString()]));
-  const plan = planLab(lab.config, catalog, images, mounted);
+  const plan = planLab(lab.config, catalog, images, mountedContents(lab, catalog));
   return new Map(plan.services.map((s) => [s.service.name, s.configHash]));
 }

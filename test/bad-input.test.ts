@@ -1,6 +1,7 @@
 // Every kind of bad input: exit code 2, a message naming the file and line or the variable
 // and saying what to write instead, and nothing written to the lab directory.
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { lab, listFiles, removeScratch, scratch } from './helpers.js';
 
@@ -161,7 +162,6 @@ describe('bad input', () => {
     dirs.push(cwd);
     assert.equal((await lab(['config'], { cwd })).code, 0);
     const before = listFiles(cwd);
-    const { writeFileSync, readFileSync } = await import('node:fs');
     const rendered = `${cwd}/.lab/keep/etc/neutron/neutron.conf`;
     const content = readFileSync(rendered, 'utf8');
     writeFileSync(`${cwd}/localrc`, 'LAB_NAME=keep\nDATABASE_PASSWORD=second\nQ_PORT=bad\n');

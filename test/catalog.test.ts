@@ -3,7 +3,11 @@ import { describe, it } from 'node:test';
 import { CATALOG_FILE, loadCatalog, parseCatalog } from '../lab/catalog.js';
 import { InputError } from '../lab/errors.js';
 
-const vars = { LAB_NAME: 'lab', LAB_DIR: '/labdir', Q_PORT: '9696', DATABASE_USER: 'root', DATABASE_PASSWORD: 'pw', RABBIT_USERID: 'u', RABBIT_PASSWORD: 'pw', NEUTRON_VPNAAS_DEVICE_DRIVER: 'a.B' };
+const vars = {
+  LAB_NAME: 'lab', LAB_DIR: '/labdir', LAB_PACKAGE: '/pkg', Q_PORT: '9696', DATABASE_USER: 'root', DATABASE_PASSWORD: 'pw', RABBIT_USERID: 'u', RABBIT_PASSWORD: 'pw', NEUTRON_VPNAAS_DEVICE_DRIVER: 'a.B',
+  FIXED_RANGE: '10.0.0.0/24', FLOATING_RANGE: '172.24.4.0/24', STRONGSWAN_SUBNET: '10.2.0.0/24', STRONGSWAN_IP: '172.24.4.10', STRONGSWAN_PSK: 'psk', STRONGSWAN_IKE_VERSION: '1',
+  STRONGSWAN_IKE_PROPOSALS: 'aes128-sha1-modp1536', STRONGSWAN_ESP_PROPOSALS: 'aes128-sha1-modp1536', CSR_PORT: '55443', CSR_USERNAME: 'stack', CSR_PASSWORD: 'pw', CSR_TOKEN_LIFETIME: '900',
+};
 
 function problems(text: string): string {
   try {
@@ -21,7 +25,10 @@ describe('the service catalog', () => {
   it('reads the project catalog: dependencies, one-shot steps, interpolation, loopback ports', () => {
     const catalog = loadCatalog(vars, CATALOG_FILE);
     const names = catalog.services.map((s) => s.name);
-    assert.deepEqual(names, ['mysql', 'rabbit', 'q-db-sync', 'q-svc', 'q-vpn']);
+    assert.deepEqual(names, ['mysql', 'rabbit', 'q-db-sync', 'q-svc', 'q-vpn', 'strongswan', 'csr']);
+    assert.deepEqual(catalog.subnets, { public: '172.24.4.0/24' });
+    assert.deepEqual(catalog.services.find((s) => s.name === 'strongswan')?.networks, [{ name: 'public', aliases: ['strongswan'], ipv4Address: '172.24.4.10' }]);
+    assert.deepEqual(catalog.services.find((s) => s.name === 'csr')?.ports, [{ hostIp: '127.0.0.1', hostPort: 55443, containerPort: 55443 }]);
     const svc = catalog.services.find((s) => s.name === 'q-svc');
     assert.deepEqual(svc?.ports, [{ hostIp: '127.0.0.1', hostPort: 9696, containerPort: 9696 }]);
     assert.deepEqual(svc?.dependsOn, [

@@ -2,6 +2,7 @@
 // of the developer's own lab variables.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -59,4 +60,32 @@ export function readRendered(dir: string, labName: string, containerPath: string
 export function listFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
   return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
+}
+
+export interface CsrReply {
+  status: number;
+  body: Record<string, unknown> | undefined;
+  location: string | undefined;
+}
+
+/**
+ * One HTTPS request to the CSR simulator. With `ca` the certificate is verified; without,
+ * it is not, like the Cisco client against a device's self-signed certificate.
+ */
+export function csrCall(port: number, method: string, pathname: string, options: { token?: string; basic?: string; body?: unknown; ca?: Buffer } = {}): Promise<CsrReply> {
+  return new Promise((resolve, reject) => {
+    const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (payload) headers['content-type'] = 'application/json';
+    if (options.token) headers['x-auth-token'] = options.token;
+    if (options.basic) headers.authorization = `Basic ${Buffer.from(options.basic).toString('base64')}`;
+    const tls = options.ca ? { ca: options.ca } : { rejectUnauthorized: false };
+    const req = https.request({ host: '127.0.0.1', port, method, path: pathname, headers, ...tls }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined, location: res.headers.location }));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
 }

@@ -59,8 +59,8 @@ describe('screen logs, lab logs and lab restart against the real engine', { time
     const before = log('q-svc').length;
     const { status } = await lab.api('/v2.0/vpn/vpnservices');
     assert.equal(status, 200);
-    await eventually('screen-q-svc.log growing', () => log('q-svc').length > before);
-    assert.match(log('q-svc').slice(before), /GET \/v2\.0\/vpn\/vpnservices/);
+    // No lab command runs now: only the detached follower can write this.
+    await eventually('the request reaching screen-q-svc.log', () => /GET \/v2\.0\/vpn\/vpnservices/.test(log('q-svc').slice(before)));
   });
 
   it('prints exactly the last N lines with lab logs -n, and refuses an unknown service with the known ones', async () => {
@@ -100,6 +100,32 @@ describe('screen logs, lab logs and lab restart against the real engine', { time
     const again = await lab.run(['restart', 'q-vpn']);
     assert.equal(again.code, 0, again.stderr);
     assert.match(log('q-vpn'), /lab test device driver version v3/);
+  });
+
+  it('runs one log follower for the lab, however often lab stack runs', async () => {
+    const again = await lab.run(['stack']);
+    assert.equal(again.code, 0, again.stderr);
+    const followers = fs
+      .readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .map((p) => {
+        try {
+          return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+        } catch {
+          return [];
+        }
+      })
+      .filter((args) => args.some((a) => a.endsWith('follower.js')) && args.includes(lab.name));
+    assert.equal(followers.length, 1);
+  });
+
+  it('has the agent reconnect through a restarted RabbitMQ, and says so', async () => {
+    const restart = await lab.run(['restart', 'rabbit']);
+    assert.equal(restart.code, 0, `${restart.stdout}\n${restart.stderr}`);
+    assert.match(restart.stdout, /^ {2}rabbit\s+restarted/m);
+    assert.match(restart.stdout, /^ {2}q-vpn\s+(reconnected|restarted)/m);
+    const { body } = await lab.api<{ agents: { agent_type: string; alive: boolean }[] }>('/v2.0/agents');
+    assert.ok(body.agents.some((a) => a.agent_type === 'L3 agent' && a.alive));
   });
 
   it('writes no line twice across restarts', () => {

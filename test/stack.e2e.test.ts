@@ -1,9 +1,12 @@
 // `lab stack`, `status`, `unstack`, `clean` against the real engine: real MariaDB, RabbitMQ,
 // neutron-server with VPNaaS and the VPN agent, built locally.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { Engine } from '../lab/engine.js';
+import { packagePath } from '../lab/paths.js';
 import { createTestLab, requireEngine, type TestLab } from './e2e-helpers.js';
+import { cleanEnv, lab as runLab, removeScratch, scratch } from './helpers.js';
 
 const STRONGSWAN_DRIVER = 'neutron_vpnaas.services.vpn.device_drivers.strongswan_ipsec.StrongSwanDriver';
 
@@ -85,6 +88,39 @@ describe('lab stack against the real engine', { timeout: 40 * 60_000 }, () => {
     const after = await containerIds();
     assert.notEqual(after['q-vpn'], before['q-vpn']);
     for (const service of ['mysql', 'rabbit', 'q-svc']) assert.equal(after[service], before[service], `${service} was recreated`);
+  });
+
+  it('finds the lab by label from a directory without its localrc', async () => {
+    const elsewhere = scratch();
+    try {
+      const status = await runLab(['status', '--lab', lab.name, '--json'], { cwd: elsewhere });
+      assert.equal(status.code, 0, status.stderr);
+      const services = (JSON.parse(status.stdout) as { services: { service: string; config: string }[] }).services;
+      assert.deepEqual(services.map((s) => s.service).sort(), ['mysql', 'q-db-sync', 'q-svc', 'q-vpn', 'rabbit']);
+      // Without the localrc nothing says what the config should be.
+      assert.ok(services.every((s) => s.config === 'unknown'));
+    } finally {
+      removeScratch(elsewhere);
+    }
+  });
+
+  it('stops cleanly when interrupted, and the next lab stack carries on', async () => {
+    const down = await lab.run(['unstack']);
+    assert.equal(down.code, 0, down.stderr);
+    const child = spawn(process.execPath, [packagePath('bin', 'lab.js'), 'stack'], { cwd: lab.dir, env: cleanEnv() });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    // Interrupt while services start.
+    const deadline = Date.now() + 60_000;
+    while (!/mysql: (starting|waiting until ready)/.test(output) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGTERM');
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    assert.equal(code, 130, output);
+    assert.match(output, /interrupted: what was started is left as it is/);
+    const again = await lab.run(['stack']);
+    assert.equal(again.code, 0, `${again.stdout.slice(-2000)}\n${again.stderr}`);
+    assert.equal((await lab.api('/v2.0/vpn/vpnservices')).status, 200);
   });
 
   it('keeps a VPN IKE policy across lab unstack and lab stack', async () => {

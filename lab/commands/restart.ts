@@ -39,6 +39,7 @@ export const restartVerb: Verb = {
       out('');
       for (const s of result.services) out(`  ${s.service.padEnd(12)} ${s.action.padEnd(12)} ${s.readyMs > 0 ? `ready ${seconds(s.readyMs)} after start` : ''}`.trimEnd());
       out(`restarted ${services.join(', ')} in ${seconds(result.totalMs)}`);
+      if (result.stale.length > 0) err(`lab: note: the config of ${result.stale.join(', ')} changed too (a shared file); lab restart ${result.stale.join(' ')} applies it`);
       return 0;
     } finally {
       stopRunLog?.();

@@ -24,5 +24,7 @@ export interface Verb {
   options: Record<string, VerbOption>;
   /** Whether the verb takes positional arguments (service names...). */
   positionals?: boolean;
+  /** Everything after the first positional is passed on as it is (a command to run). */
+  passThrough?: boolean;
   run(context: VerbContext): Promise<number>;
 }

@@ -60,6 +60,20 @@ export interface LabConfig {
   mechanismDrivers: string[];
   debug: boolean;
   ipsecPackage: IpsecPackage;
+  peers: {
+    fixedRange: string;
+    floatingRange: string;
+    strongswanSubnet: string;
+    strongswanIp: string;
+    strongswanPsk: string;
+    ikeVersion: '1' | '2';
+    ikeProposals: string;
+    espProposals: string;
+    csrPort: number;
+    csrUsername: string;
+    csrPassword: string;
+    csrTokenLifetime: number;
+  };
   servicePluginClasses: Setting<string[]>;
   serviceProviders: Setting<ServiceProvider>[];
   deviceDrivers: Setting<string>[];
@@ -177,11 +191,38 @@ export function resolveConfig(input: LocalrcInput, evaluated: Evaluated, env: No
     return { value, origin: settings.NEUTRON_VPNAAS_DEVICE_DRIVER?.origin ?? { kind: 'default' } };
   });
 
+  const cidrSetting = (name: string, fallback: string): string => {
+    const value = read(name, fallback);
+    if (!isCidr(value)) problems.add(whereOf(name), `${name}="${value}" is not an IPv4 network like ${fallback}`);
+    return value;
+  };
+  const floatingRange = cidrSetting('FLOATING_RANGE', '172.24.4.0/24');
+  const strongswanIp = read('STRONGSWAN_IP', '172.24.4.10');
+  if (!isCidr(`${strongswanIp}/32`) || (isCidr(floatingRange) && !inNetwork(strongswanIp, floatingRange))) {
+    problems.add(whereOf('STRONGSWAN_IP'), `STRONGSWAN_IP="${strongswanIp}" must be an address in FLOATING_RANGE (${floatingRange}), e.g. ${floatingRange.replace(/\.\d+\/\d+$/, '.10')}`);
+  }
+  const ikeVersion = read('STRONGSWAN_IKE_VERSION', '1');
+  if (ikeVersion !== '1' && ikeVersion !== '2') problems.add(whereOf('STRONGSWAN_IKE_VERSION'), `STRONGSWAN_IKE_VERSION="${ikeVersion}": write 1 or 2`);
+  const peers = {
+    fixedRange: cidrSetting('FIXED_RANGE', '10.0.0.0/24'),
+    floatingRange,
+    strongswanSubnet: cidrSetting('STRONGSWAN_SUBNET', '10.2.0.0/24'),
+    strongswanIp,
+    strongswanPsk: secretValue('STRONGSWAN_PSK'),
+    ikeVersion: (ikeVersion === '2' ? '2' : '1') as '1' | '2',
+    ikeProposals: read('STRONGSWAN_IKE_PROPOSALS', 'aes128-sha1-modp1536'),
+    espProposals: read('STRONGSWAN_ESP_PROPOSALS', 'aes128-sha1-modp1536'),
+    csrPort: integer('CSR_PORT', '55443', 1, 65535),
+    csrUsername: read('CSR_USERNAME', 'stack'),
+    csrPassword: secretValue('CSR_PASSWORD'),
+    csrTokenLifetime: integer('CSR_TOKEN_LIFETIME', '900', 1, 86400),
+  };
+
   const plugins = resolvePlugins(evaluated, input, problems, warnings);
   const postConfig = resolvePostConfig(input, evaluated, problems, warnings);
   problems.throwIfAny();
 
-  const secretValues = new Set<string>([databasePassword, rabbitPassword]);
+  const secretValues = new Set<string>([databasePassword, rabbitPassword, peers.strongswanPsk, peers.csrPassword]);
   for (const [name, value] of evaluated.values) if (isSecretName(name) && value !== '') secretValues.add(value);
   for (const block of postConfig) for (const e of block.entries) if (isSecretName(e.key) && e.value !== '') secretValues.add(e.value);
 
@@ -204,6 +245,7 @@ export function resolveConfig(input: LocalrcInput, evaluated: Evaluated, env: No
     mechanismDrivers,
     debug,
     ipsecPackage,
+    peers,
     servicePluginClasses,
     serviceProviders,
     deviceDrivers,
@@ -214,6 +256,18 @@ export function resolveConfig(input: LocalrcInput, evaluated: Evaluated, env: No
     newSecrets: generated,
     warnings,
   };
+}
+
+function isCidr(value: string): boolean {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
+  return match !== null && match.slice(1, 5).every((p) => Number(p) <= 255) && Number(match[5]) <= 32;
+}
+
+function inNetwork(address: string, network: string): boolean {
+  const toInt = (ip: string) => ip.split('.').reduce((n, p) => n * 256 + Number(p), 0);
+  const [base = '', prefix = '0'] = network.split('/');
+  const size = 2 ** (32 - Number(prefix));
+  return Math.floor(toInt(address) / size) === Math.floor(toInt(base) / size);
 }
 
 function splitList(value: string, separator: string | RegExp): string[] {

@@ -34,6 +34,18 @@ export const VARIABLES: readonly VariableSpec[] = [
   { name: 'NEUTRON_VPNAAS_SERVICE_PROVIDER', shownDefault: DEFAULT_SERVICE_PROVIDER, description: 'One or several (space-separated) `<service_type>:<name>:<class.Path>[:default]`, written to `[service_providers] service_provider` of neutron_vpnaas.conf, in order.' },
   { name: 'IPSEC_PACKAGE', shownDefault: 'strongswan', description: '`strongswan` or `libreswan`; picks the default device driver.' },
   { name: 'NEUTRON_VPNAAS_DEVICE_DRIVER', shownDefault: 'follows IPSEC_PACKAGE', description: 'One or several device driver class paths, written to `[vpnagent] vpn_device_driver` of l3_agent.ini.' },
+  { name: 'FIXED_RANGE', shownDefault: '10.0.0.0/24', description: "The Neutron side's protected range (DevStack's name): the strongSwan peer's remote traffic selector." },
+  { name: 'FLOATING_RANGE', shownDefault: '172.24.4.0/24', description: "The lab's public network (DevStack's name), where the VPN peers sit." },
+  { name: 'STRONGSWAN_SUBNET', shownDefault: '10.2.0.0/24', description: 'The subnet the strongSwan peer protects (the remote site).' },
+  { name: 'STRONGSWAN_IP', shownDefault: '172.24.4.10', description: "The strongSwan peer's address on the public network (FLOATING_RANGE); its IKE id." },
+  { name: 'STRONGSWAN_PSK', shownDefault: '(generated)', description: "The peer's pre-shared key; generated once per lab when unset.", secret: true },
+  { name: 'STRONGSWAN_IKE_VERSION', shownDefault: '1', description: 'IKE version of the peer (1 or 2); 1 matches a Neutron IKE policy with ike_version v1, the default.' },
+  { name: 'STRONGSWAN_IKE_PROPOSALS', shownDefault: 'aes128-sha1-modp1536', description: "IKE proposals; the default matches Neutron's default IKE policy (aes-128, sha1, group5)." },
+  { name: 'STRONGSWAN_ESP_PROPOSALS', shownDefault: 'aes128-sha1-modp1536', description: "ESP proposals; the default matches Neutron's default IPsec policy (aes-128, sha1, pfs group5)." },
+  { name: 'CSR_PORT', shownDefault: '55443', description: "The CSR simulator's HTTPS port, published on 127.0.0.1." },
+  { name: 'CSR_USERNAME', shownDefault: 'stack', description: "The CSR simulator's user." },
+  { name: 'CSR_PASSWORD', shownDefault: '(generated)', description: "The CSR simulator's password; generated once per lab when unset.", secret: true },
+  { name: 'CSR_TOKEN_LIFETIME', shownDefault: '900', description: "Seconds an idle CSR token lives (the real device: 15 minutes); shorter exercises a driver's re-login." },
   { name: 'ENABLE_DEBUG_LOG_LEVEL', shownDefault: 'True', description: '`debug` in the Neutron config files.' },
 ];
 
