@@ -13,7 +13,7 @@ export const CATALOG_FILE = packagePath('compose', 'lab.yaml');
 
 export type Condition = 'service_started' | 'service_healthy' | 'service_completed_successfully';
 
-export type ReadyCheck = { http: string } | { agent: string } | { log: string };
+export type ReadyCheck = { http: string } | { agent: string } | { log: string } | { fail: string };
 
 export interface Mount {
   kind: 'volume' | 'bind';
@@ -204,14 +204,14 @@ function readHealthcheck(raw: Record<string, unknown>, ctx: Context, at: string)
 
 function readReady(raw: unknown, ctx: Context, at: string): ReadyCheck[] {
   if (!Array.isArray(raw)) {
-    ctx.problems.add(ctx.display, `${at}: a list of checks ({http: URL}, {agent: TYPE}, {log: TEXT})`);
+    ctx.problems.add(ctx.display, `${at}: a list of checks ({http: URL}, {agent: TYPE}, {log: TEXT}, {fail: TEXT})`);
     return [];
   }
   return raw.flatMap((item, i): ReadyCheck[] => {
     const check = asMap(item, ctx.display, `${at}[${i}]`, ctx.problems);
     const [kind, value] = Object.entries(check)[0] ?? [];
-    if (Object.keys(check).length === 1 && typeof value === 'string' && (kind === 'http' || kind === 'agent' || kind === 'log')) return [{ [kind]: value } as ReadyCheck];
-    ctx.problems.add(ctx.display, `${at}[${i}]: lab knows the checks http, agent and log, each with one string`);
+    if (Object.keys(check).length === 1 && typeof value === 'string' && (kind === 'http' || kind === 'agent' || kind === 'log' || kind === 'fail')) return [{ [kind]: value } as ReadyCheck];
+    ctx.problems.add(ctx.display, `${at}[${i}]: lab knows the checks http, agent, log and fail, each with one string`);
     return [];
   });
 }

@@ -1,6 +1,7 @@
 // The `lab` command line: a verb, the global `--localrc PATH` (before or after the verb),
 // `--help` everywhere. Exit codes: 0 success, 1 the operation failed, 2 bad input or usage.
 import { parseArgs } from 'node:util';
+import { checkVerb } from './commands/check.js';
 import { configVerb } from './commands/config.js';
 import { execVerb } from './commands/exec.js';
 import { logsVerb } from './commands/logs.js';
@@ -12,7 +13,7 @@ import type { Verb, VerbOption } from './commands/verb.js';
 import { closest } from './config/services.js';
 import { InputError, OperationError, UsageError } from './errors.js';
 
-const VERBS: readonly Verb[] = [configVerb, stackVerb, restartVerb, logsVerb, execVerb, statusVerb, unstackVerb, cleanVerb];
+const VERBS: readonly Verb[] = [configVerb, stackVerb, restartVerb, logsVerb, execVerb, checkVerb, statusVerb, unstackVerb, cleanVerb];
 
 const GLOBAL_OPTIONS: Record<string, VerbOption> = {
   localrc: { type: 'string', valueName: 'PATH', description: 'a DevStack localrc or local.conf (default: ./local.conf or ./localrc, else the embedded localrc.example)' },

@@ -2,7 +2,8 @@
 // Nothing is written until everything has been read and validated, so bad input leaves
 // the lab directory as it was.
 import fs from 'node:fs';
-import { InputError } from './errors.js';
+import path from 'node:path';
+import { InputError, type Problem } from './errors.js';
 import { evaluateLocalrc } from './localrc/evaluate.js';
 import { locateLocalrc } from './localrc/source.js';
 import { fileSecrets, storeSecrets, writeRendered } from './config/labdir.js';
@@ -29,7 +30,10 @@ export async function loadLab(options: LoadOptions = {}): Promise<LoadedLab> {
   const evaluated = await evaluateLocalrc(input, trackedVariables(input), env, DEFAULT_SERVICES);
   const config = resolveConfig(input, evaluated, env, options.secrets ?? fileSecrets);
   requirePluginDirectories(config);
+  config.warnings.push(...unreachableClasses(config));
   const rendering = renderConfig(config);
+  const extensions = rendering.vpn.find((v) => v.key === 'extensions')?.values.at(-1)?.value ?? '';
+  config.agentLoadsVpnExtension = extensions.split(',').map((e) => e.trim()).includes('vpnaas');
   return { config, rendering };
 }
 
@@ -40,6 +44,32 @@ function requirePluginDirectories(config: LabConfig): void {
   throw new InputError(
     missing.map((p) => ({ where: `${config.source.localrc} line ${p.line}`, message: `enable_plugin ${p.name} ${p.source}: no such directory (${p.directory}); write the path of your driver's checkout` })),
   );
+}
+
+/** Packages the images ship; any other class must come from an enable_plugin directory. */
+const SHIPPED = new Set(['neutron', 'neutron_vpnaas', 'neutron_lib']);
+
+/**
+ * A driver class whose module no enable_plugin directory holds cannot be imported: the
+ * server or the agent would fail at start. A warning, not an error: DevStack would go on.
+ */
+function unreachableClasses(config: LabConfig): Problem[] {
+  const dirs = config.plugins.flatMap((p) => (p.kind === 'directory' && p.directory ? [p.directory] : []));
+  const classes = [
+    ...config.serviceProviders.map((p) => ({ path: p.value.driver, variable: 'NEUTRON_VPNAAS_SERVICE_PROVIDER' })),
+    ...config.deviceDrivers.map((d) => ({ path: d.value, variable: 'NEUTRON_VPNAAS_DEVICE_DRIVER' })),
+  ];
+  const problems: Problem[] = [];
+  for (const { path: classPath, variable } of classes) {
+    const parts = classPath.split('.').slice(0, -1);
+    if (SHIPPED.has(parts[0] ?? '')) continue;
+    const module = parts.join('/');
+    const found = dirs.some((dir) => fs.existsSync(path.join(dir, `${module}.py`)) || fs.existsSync(path.join(dir, module, '__init__.py')));
+    if (found) continue;
+    const where = dirs.length === 0 ? 'no enable_plugin directory is given' : `no enable_plugin directory (${dirs.join(', ')}) holds ${module}.py`;
+    problems.push({ where: `variable ${variable}`, message: `${classPath} cannot be imported: ${where}; add enable_plugin NAME /path/to/your/checkout, or correct the class path` });
+  }
+  return problems;
 }
 
 /** Keeps generated passwords and writes the rendered files into LAB_DIR. */

@@ -10,5 +10,6 @@ export function maskSecrets(text: string, secrets: readonly string[]): string {
   }
   let masked = text;
   for (const form of [...forms].sort((a, b) => b.length - a.length)) masked = masked.split(form).join(MASK);
-  return masked;
+  // A password written into a URL by hand (a post-config transport_url or connection).
+  return masked.replace(/\b([a-z][a-z0-9+.-]*:\/\/[^:/@\s]+:)([^@\s]+)(@)/gi, (whole, head: string, secret: string, at: string) => (secret === MASK ? whole : `${head}${MASK}${at}`));
 }

@@ -14,7 +14,7 @@ import { loadLab, persistLab, type LoadedLab } from './load.js';
 import { ensureFollower } from './logs/control.js';
 import { maskSecrets } from './mask.js';
 import { planLab, type Plan, type ServicePlan } from './plan.js';
-import { agentAlive, completed, healthy, httpOk, logLine, running, type WaitContext } from './waits.js';
+import { agentAlive, completed, failOnLog, healthy, httpOk, logLine, NotReady, running, type WaitContext } from './waits.js';
 
 export type ServiceAction = 'up to date' | 'started' | 'created' | 'recreated' | 'restarted' | 'already done' | 'reconnected';
 
@@ -56,6 +56,13 @@ export interface StackOptions {
    * unchanged are restarted rather than left alone.
    */
   restart?: string[];
+}
+
+/** A stack or restart that failed; `notReady` when a service did not become ready. */
+export class StackFailed extends OperationError {
+  constructor(message: string, readonly notReady: boolean) {
+    super(message);
+  }
 }
 
 export async function stackLab(options: StackOptions): Promise<StackResult> {
@@ -142,7 +149,7 @@ export async function stackLab(options: StackOptions): Promise<StackResult> {
     throw signal.aborted ? new OperationError('interrupted; what was started is left as it is, and the next `lab stack` carries on from there') : error;
   }
   const failures = tasks.errors.map((e) => e.error).filter((e) => e instanceof Error);
-  if (failures.length > 0) throw new OperationError(failures.map((e) => e.message).join('\n'));
+  if (failures.length > 0) throw new StackFailed(failures.map((e) => e.message).join('\n'), failures.some((e) => e instanceof NotReady));
   if (restarting && plan) result.stale = [...new Set(await staleOthers(engine, plan, restarting))];
   return { ...result, base: result.base as BaseImage, follower: result.follower ?? 'running', totalMs: Date.now() - began };
 }
@@ -334,13 +341,38 @@ async function create(engine: Engine, plan: ServicePlan): Promise<string> {
 export async function waitReady(engine: Engine, config: LabConfig, service: CatalogService, containerId: string, signal: AbortSignal): Promise<void> {
   const ctx: WaitContext = { engine, service: service.name, containerId, deadline: Date.now() + service.timeoutMs, signal };
   if (service.oneShot) return completed(ctx);
-  await (service.healthcheck ? healthy(ctx) : running(ctx));
+  const watch = await failOnLog(ctx, service.ready.flatMap((c) => ('fail' in c ? [c.fail] : [])));
   const api = `http://127.0.0.1:${config.qPort}`;
-  for (const check of service.ready) {
-    if ('http' in check) await httpOk(ctx, check.http);
-    else if ('agent' in check) await agentAlive(ctx, api, check.agent, service.hostname ?? '');
-    else if (config.debug) await logLine(ctx, check.log);
+  // The checks stop when the watch fails first: nothing polls on after this returns.
+  const inner = new AbortController();
+  const abortInner = () => inner.abort(signal.reason);
+  signal.addEventListener('abort', abortInner, { once: true });
+  const checks = async (ctx: WaitContext) => {
+    await (service.healthcheck ? healthy(ctx) : running(ctx));
+    for (const check of service.ready) {
+      if ('http' in check) await httpOk(ctx, check.http);
+      else if ('agent' in check) await agentAlive(ctx, api, check.agent, service.hostname ?? '');
+      else if ('log' in check && expectsDriverLine(config)) await logLine(ctx, check.log);
+    }
+  };
+  const checking = checks({ ...ctx, signal: inner.signal });
+  checking.catch(() => undefined);
+  try {
+    await Promise.race([checking, watch.failed]);
+  } finally {
+    watch.stop();
+    inner.abort(new Error('done'));
+    signal.removeEventListener('abort', abortInner);
   }
+}
+
+/**
+ * The agent logs "Loaded VPNaaS device driver" at DEBUG level, and only with the vpnaas
+ * extension: without either, waiting for the line would only time out (the config
+ * warnings and `lab check` say why).
+ */
+function expectsDriverLine(config: LabConfig): boolean {
+  return config.debug && config.agentLoadsVpnExtension;
 }
 
 export function seconds(ms: number): string {

@@ -1,10 +1,9 @@
 // Small wait strategies, as testcontainers has them: each resolves when its service is
 // ready, and fails at its bound (or at once, when the container has exited) with a message
 // naming the service and showing its last log lines.
-import http from 'node:http';
-import https from 'node:https';
 import type { Engine } from './engine.js';
 import { OperationError } from './errors.js';
+import { get, getJson } from './http.js';
 
 export class NotReady extends OperationError {
   constructor(readonly service: string, reason: string, readonly logTail: string[]) {
@@ -78,23 +77,7 @@ export async function completed(ctx: WaitContext): Promise<void> {
 }
 
 export function httpOk(ctx: WaitContext, url: string): Promise<void> {
-  return poll(ctx, `200 from GET ${url}`, async () => (await getStatus(url)) === 200);
-}
-
-/**
- * The status of a GET. An https URL here is a lab service with the lab's own self-signed
- * certificate (the CSR simulator): like the driver that talks to it, this does not verify it.
- */
-function getStatus(url: string): Promise<number> {
-  const client = url.startsWith('https:') ? https : http;
-  return new Promise((resolve, reject) => {
-    const request = client.get(url, { timeout: 3000, rejectUnauthorized: false }, (response) => {
-      response.resume();
-      response.on('end', () => resolve(response.statusCode ?? 0));
-    });
-    request.on('timeout', () => request.destroy(new Error('timed out')));
-    request.on('error', reject);
-  });
+  return poll(ctx, `200 from GET ${url}`, async () => (await get(url, 3000)).status === 200);
 }
 
 /**
@@ -105,8 +88,7 @@ function getStatus(url: string): Promise<number> {
 export async function agentAlive(ctx: WaitContext, apiUrl: string, agentType: string, host: string, since?: Date): Promise<void> {
   const after = since ?? new Date(Number(await startedSeconds(ctx)) * 1000);
   return poll(ctx, `"${agentType}" on host ${host} alive in ${apiUrl}/v2.0/agents with a heartbeat after ${after.toISOString()}`, async () => {
-    const response = await fetch(`${apiUrl}/v2.0/agents`, { signal: AbortSignal.timeout(3000) });
-    const body = (await response.json()) as { agents?: { agent_type: string; host: string; alive: boolean; heartbeat_timestamp: string }[] };
+    const { body } = await getJson<{ agents?: { agent_type: string; host: string; alive: boolean; heartbeat_timestamp: string }[] }>(`${apiUrl}/v2.0/agents`, 3000);
     return (body.agents ?? []).some((a) => a.agent_type === agentType && a.host === host && a.alive && serverTime(a.heartbeat_timestamp) >= after.getTime() - 1000);
   });
 }
@@ -121,6 +103,22 @@ async function startedSeconds(ctx: WaitContext): Promise<string> {
   const started = (await ctx.engine.inspectContainer(ctx.containerId))?.startedAt;
   const ms = started ? Date.parse(started) : Date.now();
   return (ms / 1000).toFixed(3);
+}
+
+/**
+ * Rejects as soon as a line containing one of `texts` appears in the container's log since
+ * its latest start (a failure the service does not exit on); `stop` ends the watch.
+ */
+export async function failOnLog(ctx: WaitContext, texts: string[]): Promise<{ failed: Promise<never>; stop: () => void }> {
+  let reject: (error: Error) => void = () => {};
+  const failed = new Promise<never>((_, r) => (reject = r));
+  failed.catch(() => undefined);
+  if (texts.length === 0) return { failed, stop: () => {} };
+  const stop = await ctx.engine.followLogs(ctx.containerId, (_, line) => {
+    const text = texts.find((t) => line.includes(t));
+    if (text) void ctx.engine.logTail(ctx.containerId, TAIL_LINES).then((tail) => reject(new NotReady(ctx.service, `its log says it will not get ready: ${line.trim().slice(0, 400)}`, tail)));
+  }, { since: await startedSeconds(ctx) });
+  return { failed, stop };
 }
 
 /** A line containing `text` appears in the container's log since its latest start. */

@@ -219,3 +219,14 @@ describe('generated passwords', () => {
     assert.match(stored, /^STRONGSWAN_PSK=[0-9a-f]{24}$/m, 'the others are still generated');
   });
 });
+
+describe('classes an enable_plugin directory must hold', () => {
+  it('warns before anything starts when no enable_plugin directory holds a driver module', async () => {
+    const cwd = dir({ localrc: 'NEUTRON_VPNAAS_DEVICE_DRIVER=my_driver.device.MyDriver\nenable_plugin mine ./mine\n', 'mine/my_driver/__init__.py': '', 'mine/my_driver/other.py': '' });
+    const result = await lab(['config'], { cwd });
+    assert.equal(result.code, 0);
+    assert.match(result.stderr, /variable NEUTRON_VPNAAS_DEVICE_DRIVER: my_driver\.device\.MyDriver cannot be imported: no enable_plugin directory \(.*mine\) holds my_driver\/device\.py/);
+    fs.writeFileSync(path.join(cwd, 'mine', 'my_driver', 'device.py'), '');
+    assert.doesNotMatch((await lab(['config'], { cwd })).stderr, /cannot be imported/);
+  });
+});

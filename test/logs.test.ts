@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { maskSecrets } from '../lab/mask.js';
 import { resumeFrom } from '../lab/logs/position.js';
 import { interleave, LogFollower, parseSince, readServiceLog, selectLines } from '../lab/logs/read.js';
 import { startRunLog } from '../lab/logs/runlog.js';
@@ -116,5 +117,13 @@ describe('the run log (LOGFILE)', () => {
     assert.equal(fs.readlinkSync(logFile), 'stack.log.2026-12-01-093000');
     assert.equal(fs.readFileSync(logFile, 'utf8'), 'coloured line from the run\n');
     assert.equal(fs.existsSync(`${logFile}.2026-01-01-000000`), false);
+  });
+});
+
+describe('masking', () => {
+  it('masks known secrets, their URL-encoded form and passwords written into URLs', () => {
+    assert.equal(maskSecrets('pw=s3cr$t url=rabbit://u:s3cr%24t@rabbit:5672/', ['s3cr$t']), 'pw=******** url=rabbit://u:********@rabbit:5672/');
+    assert.equal(maskSecrets('connection = mysql+pymysql://root:typed-by-hand@mysql/neutron', []), 'connection = mysql+pymysql://root:********@mysql/neutron');
+    assert.equal(maskSecrets('see https://example.invalid/x and a:b@c', []), 'see https://example.invalid/x and a:b@c');
   });
 });

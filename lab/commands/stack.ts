@@ -3,9 +3,14 @@ import path from 'node:path';
 import { configFile } from '../config/files.js';
 import { renderedPath } from '../config/labdir.js';
 import { displayPath } from '../paths.js';
-import { seconds, stackLab, type StackResult } from '../stack.js';
+import { seconds, StackFailed, stackLab, type StackResult } from '../stack.js';
 import { startRunLog } from '../logs/runlog.js';
 import { screenLink } from '../logs/screen.js';
+import { runChecks } from '../check.js';
+import { Engine } from '../engine.js';
+import { loadLab } from '../load.js';
+import { maskSecrets } from '../mask.js';
+import { formatChecks } from './check.js';
 import type { Verb } from './verb.js';
 
 export const stackVerb: Verb = {
@@ -42,6 +47,8 @@ export const stackVerb: Verb = {
         err('lab: interrupted: what was started is left as it is; `lab stack` carries on from there, `lab unstack` removes it');
         return 130;
       }
+      // A service that did not become ready gets the diagnosis, not a bare timeout.
+      if (error instanceof StackFailed && error.notReady) await diagnose(localrc, err);
       throw error;
     } finally {
       stopRunLog?.();
@@ -50,6 +57,16 @@ export const stackVerb: Verb = {
     }
   },
 };
+
+async function diagnose(localrc: string | undefined, err: (text: string) => void): Promise<void> {
+  try {
+    const lab = await loadLab({ localrc });
+    const failing = (await runChecks(lab, new Engine())).filter((r) => !r.ok);
+    if (failing.length > 0) err(maskSecrets(`lab: what lab check finds:\n${formatChecks(failing)}`, lab.config.secrets));
+  } catch {
+    // The diagnosis is a help; the failure itself is reported either way.
+  }
+}
 
 function outcome(result: StackResult): unknown {
   return {

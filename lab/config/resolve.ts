@@ -59,6 +59,8 @@ export interface LabConfig {
   qPort: number;
   mechanismDrivers: string[];
   debug: boolean;
+  /** Set after rendering: whether the agent's files keep vpnaas in [AGENT] extensions. */
+  agentLoadsVpnExtension: boolean;
   ipsecPackage: IpsecPackage;
   peers: {
     fixedRange: string;
@@ -244,6 +246,7 @@ export function resolveConfig(input: LocalrcInput, evaluated: Evaluated, env: No
     qPort,
     mechanismDrivers,
     debug,
+    agentLoadsVpnExtension: true,
     ipsecPackage,
     peers,
     servicePluginClasses,

@@ -1,0 +1,40 @@
+// `lab check [--json]`: what is wrong with the running lab, the evidence, and the fix.
+import { runChecks, type CheckResult } from '../check.js';
+import { Engine } from '../engine.js';
+import { loadLab } from '../load.js';
+import { maskSecrets } from '../mask.js';
+import type { Verb } from './verb.js';
+
+export const checkVerb: Verb = {
+  name: 'check',
+  summary: 'say what is wrong with the running lab, with the evidence and the fix',
+  usage: 'lab check [--localrc PATH] [--json]',
+  details: [
+    'Checks the server, the VPN API, the database migrations, the agent, the device driver, VPN',
+    'resources stuck in PENDING_*, and driver code changed since the services started. Each',
+    'failure shows its evidence (the HTTP answer, or the log line with file and line number) and',
+    'what to change and restart. Exit 0 when every check passes, 1 otherwise.',
+  ],
+  options: { json: { type: 'boolean', description: 'print the checks as JSON' } },
+  async run({ values, localrc, out }) {
+    const lab = await loadLab({ localrc });
+    const engine = new Engine();
+    await engine.requireEngine();
+    const results = await runChecks(lab, engine);
+    const show = (text: string) => maskSecrets(text, lab.config.secrets);
+    out(show(values.json === true ? JSON.stringify({ lab: lab.config.labName, ok: results.every((r) => r.ok), checks: results }, null, 2) : formatChecks(results)));
+    return results.every((r) => r.ok) ? 0 : 1;
+  },
+};
+
+export function formatChecks(results: CheckResult[]): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    lines.push(`${r.ok ? 'PASS' : 'FAIL'}  ${r.title}`);
+    for (const e of r.evidence) lines.push(`        ${e}`);
+    if (!r.ok && r.fix) lines.push(`      fix: ${r.fix}`);
+  }
+  const failed = results.filter((r) => !r.ok).length;
+  lines.push(failed === 0 ? `all ${results.length} checks pass` : `${failed} of ${results.length} checks fail`);
+  return lines.join('\n');
+}
