@@ -234,13 +234,21 @@ async function nothingPending(ctx: Context): Promise<CheckResult> {
     for (const item of items) if (item.status.startsWith('PENDING_')) pending.push(`${kind} ${item.name || item.id}: ${item.status}`);
   }
   if (pending.length === 0) return { id: 'pending', title, ok: true, evidence: ['nothing PENDING_*'] };
-  const providers = ctx.lab.config.serviceProviders.map((p) => `${p.value.name} (${p.value.driver})`).join(', ');
+  const providers = ctx.lab.config.serviceProviders.filter((p) => p.value.serviceType === 'VPN').map((p) => p.value.driver);
+  const devices = ctx.lab.config.deviceDrivers.map((d) => d.value);
+  // The in-tree service driver talks to the in-tree device drivers (topics ipsec_driver /
+  // ipsec_agent); an out-of-tree pair to itself. One of each never meet.
+  const inTree = (path: string) => path.startsWith('neutron_vpnaas.');
+  const mismatched = providers.some((p) => devices.every((d) => inTree(p) !== inTree(d)));
+  if (!mismatched) {
+    return { id: 'pending', title, ok: true, evidence: [...pending, 'the driver pair matches: the agent reports status every [ipsec] ipsec_status_check_interval (60 s by default)'] };
+  }
   return {
     id: 'pending',
     title,
     ok: false,
-    evidence: pending,
-    fix: `no agent picked these up: the service driver (${providers}) and the device driver (${ctx.lab.config.deviceDrivers.map((d) => d.value).join(', ')}) must be a pair that talk on the same RPC topics, and the router must be hosted by the q-vpn agent; fix NEUTRON_VPNAAS_SERVICE_PROVIDER / NEUTRON_VPNAAS_DEVICE_DRIVER, then lab restart q-svc q-vpn`,
+    evidence: [...pending, `service driver ${providers.join(', ')} and device driver ${devices.join(', ')} are not a pair: they use different RPC topics, so no agent ever picks these up`],
+    fix: `make the two drivers a pair: ${settingSource(ctx.lab, 'NEUTRON_VPNAAS_SERVICE_PROVIDER')} and ${settingSource(ctx.lab, 'NEUTRON_VPNAAS_DEVICE_DRIVER')}; then lab restart q-svc q-vpn`,
   };
 }
 

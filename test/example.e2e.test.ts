@@ -44,6 +44,34 @@ describe('the CSR driver example under lab stack', { timeout: 30 * 60_000 }, () 
     assert.equal((await lab.run(['check'])).code, 0);
   });
 
+  it('names a service driver and device driver that are not a pair when VPN resources stay pending (9)', async () => {
+    // The example's service driver with the in-tree strongSwan device driver: they never meet.
+    const conf = path.join(lab.dir, 'local.conf');
+    fs.writeFileSync(conf, fs.readFileSync(conf, 'utf8').replace(/^NEUTRON_VPNAAS_DEVICE_DRIVER=.*$/m, 'NEUTRON_VPNAAS_DEVICE_DRIVER=neutron_vpnaas.services.vpn.device_drivers.strongswan_ipsec.StrongSwanDriver'));
+    assert.equal((await lab.run(['restart', 'q-vpn'])).code, 0);
+    const post = async <T>(resource: string, body: unknown) => {
+      const answer = await lab.api<T>(`/v2.0/${resource}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      assert.equal(answer.status, 201, `POST ${resource}: ${JSON.stringify(answer.body)}`);
+      return answer.body;
+    };
+    const project = { tenant_id: 'lab-test' };
+    const pub = await post<{ network: { id: string } }>('networks', { network: { name: 'public', 'router:external': true, 'provider:network_type': 'flat', 'provider:physical_network': 'public', ...project } });
+    await post('subnets', { subnet: { network_id: pub.network.id, cidr: '198.51.100.0/24', ip_version: 4, enable_dhcp: false, ...project } });
+    const priv = await post<{ network: { id: string } }>('networks', { network: { name: 'private', ...project } });
+    const subnet = await post<{ subnet: { id: string } }>('subnets', { subnet: { network_id: priv.network.id, cidr: '10.0.0.0/24', ip_version: 4, ...project } });
+    const router = await post<{ router: { id: string } }>('routers', { router: { name: 'r1', external_gateway_info: { network_id: pub.network.id }, ...project } });
+    const add = await lab.api(`/v2.0/routers/${router.router.id}/add_router_interface`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ subnet_id: subnet.subnet.id }) });
+    assert.equal(add.status, 200, JSON.stringify(add.body));
+    const service = await post<{ vpnservice: { status: string } }>('vpn/vpnservices', { vpnservice: { name: 'stuck', router_id: router.router.id, subnet_id: subnet.subnet.id, ...project } });
+    assert.equal(service.vpnservice.status, 'PENDING_CREATE');
+    const result = await lab.run(['check', '--json']);
+    assert.equal(result.code, 1);
+    const pending = (JSON.parse(result.stdout) as { checks: { id: string; ok: boolean; evidence: string[]; fix?: string }[] }).checks.find((c) => c.id === 'pending');
+    assert.equal(pending?.ok, false);
+    assert.match(pending?.evidence.join('\n') ?? '', /vpnservices stuck: PENDING_CREATE[\s\S]*service driver lab_csr_driver\.service_driver\.LabCsrIPsecVPNDriver and device driver neutron_vpnaas\.services\.vpn\.device_drivers\.strongswan_ipsec\.StrongSwanDriver are not a pair/);
+    assert.match(pending?.fix ?? '', /make the two drivers a pair: NEUTRON_VPNAAS_SERVICE_PROVIDER at .*; then lab restart q-svc q-vpn/);
+  });
+
   it('passes its own tests, against the CSR simulator', async () => {
     const result = await lab.run(['exec', 'q-vpn', 'env', 'LAB_CSR_PASSWORD=csr-lab-password', 'python3', '-m', 'unittest', 'discover', '-v', '-s', '/opt/lab/plugins/lab-csr-driver/tests', '-t', '/opt/lab/plugins/lab-csr-driver']);
     assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
