@@ -43,7 +43,7 @@ export function planLab(config: LabConfig, catalog: Catalog, images: Map<string,
   const enabled = catalog.services.filter((s) => config.enabledServices.includes(s.partOf));
   const enabledNames = new Set(enabled.map((s) => s.name));
   for (const name of config.enabledServices.filter((n) => !catalog.services.some((s) => s.partOf === n))) {
-    warnings.push({ where: 'ENABLED_SERVICES', message: `${name} is enabled, but this version of lab has no container for it yet; it is not started` });
+    warnings.push({ where: 'ENABLED_SERVICES', message: `${name} is enabled, but the catalog (compose/lab.yaml) has no container for it; it is not started` });
   }
   const projectLabels = { [LABEL.project]: project };
 
