@@ -26,8 +26,7 @@ export const configVerb: Verb = {
   async run({ values, localrc, out, err }) {
     const lab = await loadLab({ localrc });
     const written = persistLab(lab);
-    const secrets = values['show-secrets'] === true ? [] : lab.config.secrets;
-    const show = (text: string) => maskSecrets(text, secrets);
+    const show = (text: string) => (values['show-secrets'] === true ? text : maskSecrets(text, lab.config.secrets));
     const warnings = [...lab.config.warnings, ...lab.rendering.warnings];
     if (values.json === true) {
       out(show(JSON.stringify(configJson(lab, written), null, 2)));
