@@ -52,11 +52,6 @@ export class Engine {
     }
   }
 
-  async serverVersion(): Promise<string> {
-    const version = await this.docker.version();
-    return version.Version;
-  }
-
   // ---- images ----
 
   async imageId(ref: string): Promise<string | undefined> {

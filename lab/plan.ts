@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Catalog, CatalogService } from './catalog.js';
 import type { LabConfig } from './config/resolve.js';
 import type { ContainerCreate } from './engine.js';
-import type { Problem } from './errors.js';
+import { InputError, type Problem } from './errors.js';
 import { LABEL } from './labels.js';
 
 export interface ServicePlan {
@@ -63,6 +63,8 @@ export function planLab(config: LabConfig, catalog: Catalog, images: Map<string,
     return { service, containerName: containerName(project, service.name), image: image.tag, create, configHash, extraNetworks, waitsFor };
   });
 
+  // A dependency cycle would leave every service of it waiting for the others.
+  startOrder(services);
   const usedNetworks = new Set(enabled.flatMap((s) => s.networks.map((n) => n.name)));
   const usedVolumes = new Set(enabled.flatMap((s) => s.mounts.filter((m) => m.kind === 'volume').map((m) => m.source)));
   return {
@@ -137,7 +139,7 @@ export function startOrder(plans: ServicePlan[]): ServicePlan[] {
   const order: ServicePlan[] = [];
   while (order.length < plans.length) {
     const next = plans.find((p) => !done.has(p.service.name) && p.waitsFor.every((w) => done.has(w.service)));
-    if (!next) throw new Error(`dependency cycle among ${plans.filter((p) => !done.has(p.service.name)).map((p) => p.service.name).join(', ')}`);
+    if (!next) throw new InputError([{ where: 'compose/lab.yaml', message: `depends_on makes a cycle among ${plans.filter((p) => !done.has(p.service.name)).map((p) => p.service.name).join(', ')}; remove one of the dependencies` }]);
     done.add(next.service.name);
     order.push(next);
   }

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { catalogVariables, loadCatalog } from '../lab/catalog.js';
+import { catalogVariables, loadCatalog, parseCatalog } from '../lab/catalog.js';
+import { InputError } from '../lab/errors.js';
 import { renderedPath } from '../lab/config/labdir.js';
 import { LABEL } from '../lab/labels.js';
 import { loadLab, type LoadedLab } from '../lab/load.js';
@@ -65,5 +66,16 @@ describe('the plan', () => {
     const sameAgain = hashes(plan(await lab({ localrc: 'LAB_NAME=h\n', 'local.conf': '' }, cwd)));
     assert.deepEqual(sameAgain, base, 'an empty local.conf changes nothing');
     assert.ok(Object.keys(base).every((k) => base[k] !== newImage[k]));
+  });
+
+  it('refuses a catalog whose dependencies make a cycle, instead of waiting forever', async () => {
+    const loaded = await lab({ localrc: 'ENABLED_SERVICES=mysql,rabbit\n' });
+    const catalog = parseCatalog(
+      'networks: {mgmt: {}}\nservices:\n  a:\n    build: {context: x}\n    depends_on: {b: {condition: service_healthy}}\n    x-lab: {service: mysql}\n  b:\n    build: {context: x}\n    depends_on: {a: {condition: service_healthy}}\n    x-lab: {service: rabbit}\n',
+      catalogVariables(loaded.config),
+      '/x/lab.yaml',
+    );
+    const images = new Map(catalog.services.map((s) => [s.context, { tag: 't', id: 'i' }]));
+    assert.throws(() => planLab(loaded.config, catalog, images, new Map()), (error: unknown) => error instanceof InputError && /depends_on makes a cycle among a, b/.test(error.message));
   });
 });
