@@ -318,21 +318,13 @@ export class Engine {
     return (await exec.inspect()).ExitCode ?? 1;
   }
 
-  /** Runs a command in a running container; its output and exit code. */
+  /** Runs a command in a running container; its output (stdout and stderr together) and exit code. */
   async exec(id: string, cmd: string[]): Promise<{ exitCode: number; output: string }> {
-    const exec = await this.docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-    const stream = await exec.start({ hijack: true, stdin: false });
     const out = new PassThrough();
     const chunks: Buffer[] = [];
     out.on('data', (c: Buffer) => chunks.push(c));
-    this.docker.modem.demuxStream(stream, out, out);
-    await new Promise<void>((resolve, reject) => {
-      stream.on('end', resolve);
-      stream.on('close', resolve);
-      stream.on('error', reject);
-    });
-    const info = await exec.inspect();
-    return { exitCode: info.ExitCode ?? -1, output: Buffer.concat(chunks).toString('utf8') };
+    const exitCode = await this.execPassThrough(id, cmd, out, out);
+    return { exitCode, output: Buffer.concat(chunks).toString('utf8') };
   }
 }
 

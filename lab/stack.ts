@@ -58,6 +58,9 @@ export interface StackOptions {
   restart?: string[];
 }
 
+/** The result while the run fills it in. */
+type PartialResult = Omit<StackResult, 'base' | 'totalMs' | 'follower'> & { base?: BaseImage; follower?: StackResult['follower'] };
+
 /** A stack or restart that failed; `notReady` when a service did not become ready. */
 export class StackFailed extends OperationError {
   constructor(message: string, readonly notReady: boolean) {
@@ -82,7 +85,7 @@ export async function stackLab(options: StackOptions): Promise<StackResult> {
   const enabled = catalog.services.filter((s) => config.enabledServices.includes(s.partOf));
   const touched = restarting ? enabled.filter((s) => restarting.includes(s.partOf)) : enabled;
   const contexts = [...new Set(touched.map((s) => s.context))];
-  const result: Omit<StackResult, 'base' | 'totalMs' | 'follower'> & { base?: BaseImage; follower?: StackResult['follower'] } = { lab, images: [], services: [], removed: [], stale: [] };
+  const result: PartialResult = { lab, images: [], services: [], removed: [], stale: [] };
   const images = new Map<string, { tag: string; id: string }>();
   let plan: Plan | undefined;
 
@@ -153,8 +156,6 @@ export async function stackLab(options: StackOptions): Promise<StackResult> {
   if (restarting && plan) result.stale = [...new Set(await staleOthers(engine, plan, restarting))];
   return { ...result, base: result.base as BaseImage, follower: result.follower ?? 'running', totalMs: Date.now() - began };
 }
-
-type PartialResult = Omit<StackResult, 'base' | 'totalMs' | 'follower'> & { base?: BaseImage };
 
 function imageTask(engine: Engine, context: string, result: PartialResult, images: Map<string, { tag: string; id: string }>, signal: AbortSignal): ListrTask {
   return {
