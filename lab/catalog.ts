@@ -48,11 +48,18 @@ export interface CatalogService {
   plugins: boolean;
 }
 
+export interface NetworkIpam {
+  subnet: string;
+  /** Where Docker hands out container addresses, when not the whole subnet. */
+  ipRange?: string;
+  gateway?: string;
+}
+
 export interface Catalog {
   file: string;
   networks: string[];
-  /** A fixed subnet per network that has one (ipam.config[0].subnet). */
-  subnets: Record<string, string>;
+  /** Fixed addressing per network that has one (ipam.config[0]). */
+  ipam: Record<string, NetworkIpam>;
   volumes: string[];
   services: CatalogService[];
 }
@@ -79,6 +86,8 @@ export function catalogVariables(config: LabConfig): Record<string, string> {
     LAB_PACKAGE: packagePath(),
     FIXED_RANGE: config.peers.fixedRange,
     FLOATING_RANGE: config.peers.floatingRange,
+    PUBLIC_DOCKER_RANGE: config.networks.dockerPublicRange,
+    PUBLIC_NETWORK_GATEWAY: config.networks.publicGateway,
     STRONGSWAN_SUBNET: config.peers.strongswanSubnet,
     STRONGSWAN_IP: config.peers.strongswanIp,
     STRONGSWAN_PSK: config.peers.strongswanPsk,
@@ -109,7 +118,7 @@ export function parseCatalog(text: string, variables: Record<string, string>, fi
   rejectUnknown(top, TOP_KEYS, display, '', problems);
   const networkMap = asMap(top.networks ?? {}, display, 'networks', problems);
   const networks = Object.keys(networkMap);
-  const subnets = readSubnets(networkMap, display, problems);
+  const ipam = readIpam(networkMap, display, problems);
   const volumes = Object.keys(asMap(top.volumes ?? {}, display, 'volumes', problems));
   const servicesRaw = asMap(top.services ?? {}, display, 'services', problems);
   const baseDir = path.dirname(file);
@@ -123,7 +132,7 @@ export function parseCatalog(text: string, variables: Record<string, string>, fi
     }
   }
   problems.throwIfAny();
-  return { file, networks, subnets, volumes, services };
+  return { file, networks, ipam, volumes, services };
 }
 
 interface Context {
@@ -172,9 +181,9 @@ function readService(name: string, raw: Record<string, unknown>, ctx: Context): 
   };
 }
 
-/** Top-level networks: {} or {ipam: {config: [{subnet: CIDR}]}}. */
-function readSubnets(networks: Record<string, unknown>, display: string, problems: ProblemList): Record<string, string> {
-  const subnets: Record<string, string> = {};
+/** Top-level networks: {} or {ipam: {config: [{subnet: CIDR, ip_range?: CIDR, gateway?: IP}]}}. */
+function readIpam(networks: Record<string, unknown>, display: string, problems: ProblemList): Record<string, NetworkIpam> {
+  const result: Record<string, NetworkIpam> = {};
   for (const [name, value] of Object.entries(networks)) {
     const options = asMap(value ?? {}, display, `networks.${name}`, problems);
     rejectUnknown(options, new Set(['ipam']), display, `networks.${name}`, problems);
@@ -182,11 +191,20 @@ function readSubnets(networks: Record<string, unknown>, display: string, problem
     const ipam = asMap(options.ipam, display, `networks.${name}.ipam`, problems);
     rejectUnknown(ipam, new Set(['config']), display, `networks.${name}.ipam`, problems);
     const [first] = Array.isArray(ipam.config) ? (ipam.config as unknown[]) : [];
-    const subnet = asMap(first ?? {}, display, `networks.${name}.ipam.config[0]`, problems).subnet;
-    if (typeof subnet === 'string') subnets[name] = subnet;
-    else problems.add(display, `networks.${name}.ipam.config: give one entry with a subnet`);
+    const where = `networks.${name}.ipam.config[0]`;
+    const config = asMap(first ?? {}, display, where, problems);
+    rejectUnknown(config, new Set(['subnet', 'ip_range', 'gateway']), display, where, problems);
+    if (typeof config.subnet !== 'string') {
+      problems.add(display, `networks.${name}.ipam.config: give one entry with a subnet`);
+      continue;
+    }
+    result[name] = {
+      subnet: config.subnet,
+      ...(typeof config.ip_range === 'string' ? { ipRange: config.ip_range } : {}),
+      ...(typeof config.gateway === 'string' ? { gateway: config.gateway } : {}),
+    };
   }
-  return subnets;
+  return result;
 }
 
 function readHealthcheck(raw: Record<string, unknown>, ctx: Context, at: string): CatalogService['healthcheck'] {

@@ -5,15 +5,17 @@ import { checkVerb } from './commands/check.js';
 import { configVerb } from './commands/config.js';
 import { execVerb } from './commands/exec.js';
 import { logsVerb } from './commands/logs.js';
+import { openstackVerb } from './commands/openstack.js';
 import { restartVerb } from './commands/restart.js';
 import { stackVerb } from './commands/stack.js';
 import { statusVerb } from './commands/status.js';
 import { cleanVerb, unstackVerb } from './commands/teardown.js';
+import { vpnVerb } from './commands/vpn.js';
 import type { Verb, VerbOption } from './commands/verb.js';
 import { closest } from './config/services.js';
 import { InputError, OperationError, UsageError } from './errors.js';
 
-const VERBS: readonly Verb[] = [configVerb, stackVerb, restartVerb, logsVerb, execVerb, checkVerb, statusVerb, unstackVerb, cleanVerb];
+const VERBS: readonly Verb[] = [configVerb, stackVerb, restartVerb, logsVerb, execVerb, openstackVerb, vpnVerb, checkVerb, statusVerb, unstackVerb, cleanVerb];
 
 const GLOBAL_OPTIONS: Record<string, VerbOption> = {
   localrc: { type: 'string', valueName: 'PATH', description: 'a DevStack localrc or local.conf (default: ./local.conf or ./localrc, else the embedded localrc.example)' },

@@ -4,6 +4,7 @@ import Docker from 'dockerode';
 import { PassThrough, type Readable } from 'node:stream';
 import { OperationError } from './errors.js';
 import { LABEL } from './labels.js';
+import type { NetworkIpam } from './catalog.js';
 
 export type ContainerCreate = Docker.ContainerCreateOptions;
 
@@ -21,6 +22,9 @@ export interface ContainerInfo {
   image: string;
   ports: string[];
   configHash: string | undefined;
+  hostname: string;
+  /** The container's environment (may hold secrets: never print it whole). */
+  env: Record<string, string>;
 }
 
 export interface ResourceInfo {
@@ -116,15 +120,15 @@ export class Engine {
 
   // ---- networks and volumes ----
 
-  async ensureNetwork(name: string, labels: Record<string, string>, subnet?: string): Promise<void> {
+  async ensureNetwork(name: string, labels: Record<string, string>, ipam?: NetworkIpam): Promise<void> {
     const existing = await this.docker.listNetworks({ filters: { name: [name] } });
     if (existing.some((n) => n.Name === name)) return;
     try {
-      await this.docker.createNetwork({ Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true, ...(subnet ? { IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] } } : {}) });
+      await this.docker.createNetwork({ Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true, ...(ipam ? { IPAM: { Driver: 'default', Config: [{ Subnet: ipam.subnet, ...(ipam.ipRange ? { IPRange: ipam.ipRange } : {}), ...(ipam.gateway ? { Gateway: ipam.gateway } : {}) }] } } : {}) });
     } catch (error) {
       const message = (error as Error).message;
-      if (subnet && /overlap/i.test(message)) {
-        throw new OperationError(`cannot create the network ${name} with subnet ${subnet}: another Docker network uses it (another lab?); set FLOATING_RANGE to a free range in localrc`);
+      if (ipam && /overlap/i.test(message)) {
+        throw new OperationError(`cannot create the network ${name} with subnet ${ipam.subnet}: another Docker network uses it (another lab?); set FLOATING_RANGE to a free range in localrc`);
       }
       throw error;
     }
@@ -203,6 +207,8 @@ export class Engine {
       image: data.Config.Image,
       ports,
       configHash: labels[LABEL.configHash],
+      hostname: data.Config.Hostname,
+      env: Object.fromEntries((data.Config.Env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
     };
   }
 

@@ -3,7 +3,7 @@
 // the rendered files it mounts). A container whose hash differs is recreated (as docker
 // compose does). Pure.
 import { createHash } from 'node:crypto';
-import type { Catalog, CatalogService } from './catalog.js';
+import type { Catalog, CatalogService, NetworkIpam } from './catalog.js';
 import type { LabConfig } from './config/resolve.js';
 import type { ContainerCreate } from './engine.js';
 import { InputError, type Problem } from './errors.js';
@@ -24,7 +24,7 @@ export interface ServicePlan {
 export interface Plan {
   project: string;
   services: ServicePlan[];
-  networks: { name: string; labels: Record<string, string>; subnet?: string }[];
+  networks: { name: string; labels: Record<string, string>; ipam?: NetworkIpam }[];
   volumes: { name: string; labels: Record<string, string> }[];
   warnings: Problem[];
 }
@@ -70,7 +70,7 @@ export function planLab(config: LabConfig, catalog: Catalog, images: Map<string,
   return {
     project,
     services,
-    networks: [...usedNetworks].map((n) => ({ name: resourceName(project, n), labels: { ...projectLabels, [LABEL.service]: n, [LABEL.labDir]: config.labDir }, ...(catalog.subnets[n] ? { subnet: catalog.subnets[n] } : {}) })),
+    networks: [...usedNetworks].map((n) => ({ name: resourceName(project, n), labels: { ...projectLabels, [LABEL.service]: n, [LABEL.labDir]: config.labDir }, ...(catalog.ipam[n] ? { ipam: catalog.ipam[n] } : {}) })),
     volumes: [...usedVolumes].map((v) => ({ name: resourceName(project, v), labels: { ...projectLabels, [LABEL.service]: v } })),
     warnings,
   };

@@ -3,6 +3,8 @@
 // hash changed, everything else is left as it is (stack) or restarted (restart);
 // independent services start in parallel, each after what it depends on is ready, each
 // with a bounded readiness wait.
+import { NeutronApi } from './neutron/api.js';
+import { ensureInitialNetworks, PRIVATE_NETWORK, PUBLIC_NETWORK, ROUTER } from './neutron/networks.js';
 import { Listr, PRESET_TIMER, type ListrTask } from 'listr2';
 import { catalogVariables, loadCatalog, type CatalogService, type Condition } from './catalog.js';
 import { mountedContents } from './mounted.js';
@@ -39,6 +41,8 @@ export interface StackResult {
   follower: 'running' | 'started';
   /** After a restart: services left alone whose config is now stale. */
   stale: string[];
+  /** DevStack's initial networks this run made (empty when they were there already). */
+  networksCreated: string[];
   totalMs: number;
 }
 
@@ -59,7 +63,7 @@ export interface StackOptions {
 }
 
 /** The result while the run fills it in. */
-type PartialResult = Omit<StackResult, 'base' | 'totalMs' | 'follower'> & { base?: BaseImage; follower?: StackResult['follower'] };
+type PartialResult = Omit<StackResult, 'base' | 'totalMs' | 'follower' | 'networksCreated'> & { networksCreated?: string[]; base?: BaseImage; follower?: StackResult['follower'] };
 
 /** A stack or restart that failed; `notReady` when a service did not become ready. */
 export class StackFailed extends OperationError {
@@ -89,7 +93,7 @@ export async function stackLab(options: StackOptions): Promise<StackResult> {
   const images = new Map<string, { tag: string; id: string }>();
   let plan: Plan | undefined;
 
-  const tasks = new Listr<object>(
+  const tasks: Listr<object> = new Listr<object>(
     [
       {
         title: `Base image ${config.baseImage}`,
@@ -107,7 +111,7 @@ export async function stackLab(options: StackOptions): Promise<StackResult> {
         task: async (_, task) => {
           plan = planLab(config, catalog, await imagesFor(engine, enabled, images, result.base as BaseImage), mountedContents(lab, catalog));
           plan.warnings.forEach(warn);
-          for (const network of plan.networks) await engine.ensureNetwork(network.name, network.labels, network.subnet);
+          for (const network of plan.networks) await engine.ensureNetwork(network.name, network.labels, network.ipam);
           for (const volume of plan.volumes) await engine.ensureVolume(volume.name, volume.labels);
           if (!restarting) result.removed = await removeOrphans(engine, plan);
           result.follower = await ensureFollower(config.labDir, config.labName, config.screenLogDir, config.logDays);
@@ -127,6 +131,16 @@ export async function stackLab(options: StackOptions): Promise<StackResult> {
       {
         title: restarting ? 'Restart' : 'Services',
         task: (_, task) => task.newListr(serviceTasks(engine, config, plan as Plan, restarting, result, signal, began), { concurrent: true, exitOnError: false }),
+      },
+      {
+        // DevStack's create_neutron_initial_network: after the services, once q-svc answers.
+        title: 'Initial networks',
+        enabled: () => restarting === undefined && config.networks.createInitial && config.enabledServices.includes('q-svc') && tasks.errors.length === 0,
+        task: async (_, task) => {
+          const made = await ensureInitialNetworks(NeutronApi.forPort(config.qPort), config);
+          result.networksCreated = made.created;
+          task.title = `Initial networks: ${made.created.length > 0 ? `created ${made.created.join(', ')}` : `${PUBLIC_NETWORK}, ${PRIVATE_NETWORK} and ${ROUTER} up to date`}`;
+        },
       },
       {
         title: 'Reconnect',
@@ -154,7 +168,7 @@ export async function stackLab(options: StackOptions): Promise<StackResult> {
   const failures = tasks.errors.map((e) => e.error).filter((e) => e instanceof Error);
   if (failures.length > 0) throw new StackFailed(failures.map((e) => e.message).join('\n'), failures.some((e) => e instanceof NotReady));
   if (restarting && plan) result.stale = [...new Set(await staleOthers(engine, plan, restarting))];
-  return { ...result, base: result.base as BaseImage, follower: result.follower ?? 'running', totalMs: Date.now() - began };
+  return { ...result, base: result.base as BaseImage, follower: result.follower ?? 'running', networksCreated: result.networksCreated ?? [], totalMs: Date.now() - began };
 }
 
 function imageTask(engine: Engine, context: string, result: PartialResult, images: Map<string, { tag: string; id: string }>, signal: AbortSignal): ListrTask {

@@ -5,7 +5,7 @@ import { InputError } from '../lab/errors.js';
 
 const vars = {
   LAB_NAME: 'lab', LAB_DIR: '/labdir', LAB_PACKAGE: '/pkg', Q_PORT: '9696', DATABASE_USER: 'root', DATABASE_PASSWORD: 'pw', RABBIT_USERID: 'u', RABBIT_PASSWORD: 'pw', NEUTRON_VPNAAS_DEVICE_DRIVER: 'a.B',
-  FIXED_RANGE: '10.0.0.0/24', FLOATING_RANGE: '172.24.4.0/24', STRONGSWAN_SUBNET: '10.2.0.0/24', STRONGSWAN_IP: '172.24.4.10', STRONGSWAN_PSK: 'psk', STRONGSWAN_IKE_VERSION: '1',
+  FIXED_RANGE: '10.0.0.0/24', FLOATING_RANGE: '172.24.4.0/24', PUBLIC_DOCKER_RANGE: '172.24.4.0/25', PUBLIC_NETWORK_GATEWAY: '172.24.4.1', STRONGSWAN_SUBNET: '10.2.0.0/24', STRONGSWAN_IP: '172.24.4.10', STRONGSWAN_PSK: 'psk', STRONGSWAN_IKE_VERSION: '1',
   STRONGSWAN_IKE_PROPOSALS: 'aes128-sha1-modp1536', STRONGSWAN_ESP_PROPOSALS: 'aes128-sha1-modp1536', CSR_PORT: '55443', CSR_USERNAME: 'stack', CSR_PASSWORD: 'pw', CSR_TOKEN_LIFETIME: '900',
 };
 
@@ -26,7 +26,7 @@ describe('the service catalog', () => {
     const catalog = loadCatalog(vars, CATALOG_FILE);
     const names = catalog.services.map((s) => s.name);
     assert.deepEqual(names, ['mysql', 'rabbit', 'q-db-sync', 'q-svc', 'q-vpn', 'strongswan', 'csr']);
-    assert.deepEqual(catalog.subnets, { public: '172.24.4.0/24' });
+    assert.deepEqual(catalog.ipam, { public: { subnet: '172.24.4.0/24', ipRange: '172.24.4.0/25', gateway: '172.24.4.1' } });
     assert.deepEqual(catalog.services.find((s) => s.name === 'strongswan')?.networks, [{ name: 'public', aliases: ['strongswan'], ipv4Address: '172.24.4.10' }]);
     assert.deepEqual(catalog.services.find((s) => s.name === 'csr')?.ports, [{ hostIp: '127.0.0.1', hostPort: 55443, containerPort: 55443 }]);
     const svc = catalog.services.find((s) => s.name === 'q-svc');
@@ -41,7 +41,8 @@ describe('the service catalog', () => {
     // $$ is a literal $ for the container's shell.
     assert.match(catalog.services.find((s) => s.name === 'mysql')?.healthcheck?.test[1] ?? '', /-u"\$DATABASE_USER"/);
     const vpn = catalog.services.find((s) => s.name === 'q-vpn');
-    assert.deepEqual(vpn?.ready, [{ agent: 'L3 agent' }, { log: 'Loaded VPNaaS device driver: a.B' }, { fail: 'DeviceDriverImportError' }, { fail: 'ACCESS_REFUSED' }]);
+    assert.deepEqual(vpn?.ready, [{ agent: 'L3 agent' }, { agent: 'Linux bridge agent' }, { log: 'Loaded VPNaaS device driver: a.B' }, { fail: 'DeviceDriverImportError' }, { fail: 'ACCESS_REFUSED' }, { fail: 'lab-vpn-agent: an agent exited' }]);
+    assert.deepEqual(vpn?.networks.map((n) => n.name), ['mgmt', 'public']);
     assert.ok(!vpn?.capAdd.includes('ALL'));
   });
 

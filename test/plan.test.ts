@@ -37,7 +37,8 @@ describe('the plan', () => {
       assert.equal(s.create.Labels?.[LABEL.service], s.service.name);
       assert.equal(s.create.Labels?.[LABEL.configHash], s.configHash);
     }
-    assert.deepEqual(p.networks.map((n) => [n.name, n.labels[LABEL.project]]), [['planned-mgmt', 'planned']]);
+    assert.deepEqual(p.networks.map((n) => [n.name, n.labels[LABEL.project]]), [['planned-mgmt', 'planned'], ['planned-public', 'planned']]);
+    assert.deepEqual(p.networks.find((n) => n.name === 'planned-public')?.ipam, { subnet: '172.24.4.0/24', ipRange: '172.24.4.0/25', gateway: '172.24.4.1' });
     assert.deepEqual(p.volumes.map((v) => v.name), ['planned-mysql-data']);
     const vpn = p.services.find((s) => s.service.name === 'q-vpn');
     assert.deepEqual(vpn?.create.HostConfig?.MaskedPaths, []);

@@ -14,7 +14,7 @@ export interface ConfigFileSpec {
 export const CONFIG_FILES: readonly ConfigFileSpec[] = [
   { id: 'neutron.conf', containerPath: '/etc/neutron/neutron.conf', variable: 'NEUTRON_CONF', services: ['q-svc', 'q-vpn'], role: 'server and agent: service_plugins, RabbitMQ, database' },
   { id: 'neutron_vpnaas.conf', containerPath: '/etc/neutron/neutron_vpnaas.conf', variable: 'NEUTRON_VPNAAS_CONF', services: ['q-svc'], role: 'the VPN service driver: [service_providers] service_provider' },
-  { id: 'ml2_conf.ini', containerPath: '/etc/neutron/plugins/ml2/ml2_conf.ini', variable: 'Q_PLUGIN_CONF_FILE', services: ['q-svc'], role: 'the ML2 core plugin' },
+  { id: 'ml2_conf.ini', containerPath: '/etc/neutron/plugins/ml2/ml2_conf.ini', variable: 'Q_PLUGIN_CONF_FILE', services: ['q-svc', 'q-vpn'], role: 'the ML2 core plugin and the Linux bridge agent in q-vpn' },
   { id: 'l3_agent.ini', containerPath: '/etc/neutron/l3_agent.ini', variable: 'Q_L3_CONF_FILE', services: ['q-vpn'], role: 'the VPN agent: [AGENT] extensions = vpnaas, [vpnagent] vpn_device_driver' },
 ];
 

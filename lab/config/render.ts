@@ -35,6 +35,8 @@ const HEADER = ['# Rendered by lab from the localrc settings and local.conf post
 /** The broker and database as the containers reach them on the lab's network. */
 export const RABBIT_HOST = 'rabbit';
 export const DATABASE_HOST = 'mysql';
+/** In the neutron image (compose/neutron): strongswan.conf for the routers' charon. */
+export const STRONGSWAN_CONFIG_TEMPLATE = '/etc/neutron/lab/strongswan.conf.template';
 
 export function renderConfig(config: LabConfig): Rendering {
   const docs = baseDocuments(config);
@@ -81,19 +83,30 @@ function baseDocuments(config: LabConfig): Map<ConfigFileId, IniDocument> {
   const vpnaas = new IniDocument(HEADER);
   vpnaas.setMulti('service_providers', 'service_provider', config.serviceProviders.map((p) => ({ value: providerText(p.value), origin: p.origin })));
 
+  if (config.mechanismDrivers.includes('linuxbridge')) {
+    neutron.append('experimental', 'linuxbridge', 'True', lab('Zed refuses the linuxbridge mechanism driver without it'));
+  }
+
+  // One file for the server's ML2 plugin and the Linux bridge agent in q-vpn, as DevStack.
   const ml2 = new IniDocument(HEADER);
-  ml2.append('ml2', 'type_drivers', 'flat,vlan', lab('a flat external network and VLAN tenant networks'));
-  ml2.append('ml2', 'tenant_network_types', 'vlan', lab('no VXLAN in this kernel'));
+  ml2.append('ml2', 'type_drivers', 'flat,local', lab('a flat external network; local tenant networks (no VXLAN in this kernel)'));
+  ml2.append('ml2', 'tenant_network_types', 'local', lab('tenant networks live on bridges inside q-vpn'));
   ml2.append('ml2', 'mechanism_drivers', config.mechanismDrivers.join(','), setting('Q_ML2_PLUGIN_MECHANISM_DRIVERS'));
   ml2.append('ml2', 'extension_drivers', 'port_security', lab('as DevStack'));
   ml2.append('ml2_type_flat', 'flat_networks', 'public', lab('the external network of the VPN routers'));
-  ml2.append('ml2_type_vlan', 'network_vlan_ranges', 'private:100:199', lab('tenant networks'));
+  ml2.append('linux_bridge', 'bridge_mappings', 'public:br-public', lab("q-vpn's bridge holding its port on the lab's public Docker network"));
+  ml2.append('vxlan', 'enable_vxlan', 'False', lab('no VXLAN in this kernel'));
+  ml2.append('securitygroup', 'firewall_driver', 'noop', lab('the lab has no instances to protect'));
 
   const l3 = new IniDocument(HEADER);
   l3.append('DEFAULT', 'debug', debug, setting('ENABLE_DEBUG_LOG_LEVEL'));
   l3.append('DEFAULT', 'interface_driver', 'linuxbridge', lab('no Open vSwitch in this kernel'));
   l3.append('AGENT', 'extensions', 'vpnaas', lab('the VPN agent is the L3 agent with the vpnaas extension'));
+  // The strongSwan driver hands the rootwrap config to its namespace wrapper only when
+  // root_helper names one; with plain sudo every ipsec command fails on an empty argument.
+  l3.append('AGENT', 'root_helper', 'sudo neutron-rootwrap /etc/neutron/rootwrap.conf', lab('as DevStack; the VPN namespace wrapper needs it'));
   l3.setMulti('vpnagent', 'vpn_device_driver', config.deviceDrivers.map((d) => ({ value: d.value, origin: d.origin })));
+  l3.append('strongswan', 'strongswan_config_template', STRONGSWAN_CONFIG_TEMPLATE, lab("charon with userspace ESP (kernel-libipsec): this kernel has no ESP"));
 
   return new Map([
     ['neutron.conf', neutron],

@@ -1,6 +1,7 @@
 // From what bash read back to a typed, validated lab config. Pure: no files, no processes;
 // stored passwords come in through `SecretSource`, so tests can run it in memory.
 import path from 'node:path';
+import { inNetwork, isAddress, isCidr, nthAddress, splitPublicRange } from './ipv4.js';
 import { ProblemList, type Problem } from '../errors.js';
 import type { Evaluated } from '../localrc/evaluate.js';
 import { postConfigSections, type MetaSection } from '../localrc/localconf.js';
@@ -75,6 +76,16 @@ export interface LabConfig {
     csrUsername: string;
     csrPassword: string;
     csrTokenLifetime: number;
+  };
+  /** DevStack's initial networks: public (FLOATING_RANGE), private (FIXED_RANGE), router1. */
+  networks: {
+    createInitial: boolean;
+    publicGateway: string;
+    privateGateway: string;
+    /** The lower half of FLOATING_RANGE, where Docker hands out addresses. */
+    dockerPublicRange: string;
+    /** The upper half, Neutron's allocation pool on public-subnet. */
+    floatingPool: { start: string; end: string };
   };
   servicePluginClasses: Setting<string[]>;
   serviceProviders: Setting<ServiceProvider>[];
@@ -172,9 +183,9 @@ export function resolveConfig(input: LocalrcInput, evaluated: Evaluated, env: No
 
   const pluginClasses = read('Q_SERVICE_PLUGIN_CLASSES', 'router,vpnaas');
   const servicePluginClasses = { value: splitList(pluginClasses, ','), origin: settings.Q_SERVICE_PLUGIN_CLASSES?.origin ?? { kind: 'default' } };
-  const mechanismDrivers = splitList(read('Q_ML2_PLUGIN_MECHANISM_DRIVERS', 'openvswitch'), ',');
-  if (mechanismDrivers.includes('linuxbridge')) {
-    warnings.push({ where: whereOf('Q_ML2_PLUGIN_MECHANISM_DRIVERS'), message: 'linuxbridge is experimental in Zed: neutron-server exits unless [experimental] linuxbridge = true is set (add it with [[post-config|$NEUTRON_CONF]]); openvswitch starts without OVS on the server' });
+  const mechanismDrivers = splitList(read('Q_ML2_PLUGIN_MECHANISM_DRIVERS', 'linuxbridge'), ',');
+  if (!mechanismDrivers.includes('linuxbridge')) {
+    warnings.push({ where: whereOf('Q_ML2_PLUGIN_MECHANISM_DRIVERS'), message: `without linuxbridge no port binds to the Linux bridge agent in q-vpn: routers get no wired gateway and no tunnel comes up (write Q_ML2_PLUGIN_MECHANISM_DRIVERS=linuxbridge)` });
   }
   const debug = /^(true|yes|1)$/i.test(read('ENABLE_DEBUG_LOG_LEVEL', 'True'));
   if (!debug) {
@@ -199,14 +210,37 @@ export function resolveConfig(input: LocalrcInput, evaluated: Evaluated, env: No
     return value;
   };
   const floatingRange = cidrSetting('FLOATING_RANGE', '172.24.4.0/24');
+  const floatingOk = isCidr(floatingRange) && Number(floatingRange.split('/')[1]) <= 28;
+  if (isCidr(floatingRange) && !floatingOk) problems.add(whereOf('FLOATING_RANGE'), `FLOATING_RANGE="${floatingRange}" is too small: Docker and Neutron each take half of it; write a /28 or larger, e.g. 172.24.4.0/24`);
+  const publicSplit = splitPublicRange(floatingOk ? floatingRange : '172.24.4.0/24');
+  // Docker's half: the peers, q-vpn's bridge port and the gateway (the host's side, as br-ex in DevStack).
+  const inDockerHalf = (name: string, value: string): void => {
+    if (!isAddress(value) || (floatingOk && !inNetwork(value, publicSplit.docker))) {
+      problems.add(whereOf(name), `${name}="${value}" must be an address in the lower half of FLOATING_RANGE (${publicSplit.docker}); the upper half is Neutron's floating pool. E.g. ${nthAddress(publicSplit.docker, 10)}`);
+    }
+  };
   const strongswanIp = read('STRONGSWAN_IP', '172.24.4.10');
-  if (!isCidr(`${strongswanIp}/32`) || (isCidr(floatingRange) && !inNetwork(strongswanIp, floatingRange))) {
-    problems.add(whereOf('STRONGSWAN_IP'), `STRONGSWAN_IP="${strongswanIp}" must be an address in FLOATING_RANGE (${floatingRange}), e.g. ${floatingRange.replace(/\.\d+\/\d+$/, '.10')}`);
-  }
+  inDockerHalf('STRONGSWAN_IP', strongswanIp);
+  const publicGateway = read('PUBLIC_NETWORK_GATEWAY', nthAddress(publicSplit.docker, 1));
+  inDockerHalf('PUBLIC_NETWORK_GATEWAY', publicGateway);
   const ikeVersion = read('STRONGSWAN_IKE_VERSION', '1');
   if (ikeVersion !== '1' && ikeVersion !== '2') problems.add(whereOf('STRONGSWAN_IKE_VERSION'), `STRONGSWAN_IKE_VERSION="${ikeVersion}": write 1 or 2`);
+  const fixedRange = cidrSetting('FIXED_RANGE', '10.0.0.0/24');
+  const privateGateway = read('NETWORK_GATEWAY', isCidr(fixedRange) ? nthAddress(fixedRange, 1) : '10.0.0.1');
+  if (!isAddress(privateGateway) || (isCidr(fixedRange) && !inNetwork(privateGateway, fixedRange))) {
+    problems.add(whereOf('NETWORK_GATEWAY'), `NETWORK_GATEWAY="${privateGateway}" must be an address in FIXED_RANGE (${fixedRange}), e.g. ${isCidr(fixedRange) ? nthAddress(fixedRange, 1) : '10.0.0.1'}`);
+  }
+  const createInitial = read('NEUTRON_CREATE_INITIAL_NETWORKS', 'True');
+  if (!/^(true|false|yes|no|1|0)$/i.test(createInitial)) problems.add(whereOf('NEUTRON_CREATE_INITIAL_NETWORKS'), `NEUTRON_CREATE_INITIAL_NETWORKS="${createInitial}": write True or False`);
+  const networks = {
+    createInitial: /^(true|yes|1)$/i.test(createInitial),
+    publicGateway,
+    privateGateway,
+    dockerPublicRange: publicSplit.docker,
+    floatingPool: publicSplit.neutronPool,
+  };
   const peers = {
-    fixedRange: cidrSetting('FIXED_RANGE', '10.0.0.0/24'),
+    fixedRange,
     floatingRange,
     strongswanSubnet: cidrSetting('STRONGSWAN_SUBNET', '10.2.0.0/24'),
     strongswanIp,
@@ -249,6 +283,7 @@ export function resolveConfig(input: LocalrcInput, evaluated: Evaluated, env: No
     agentLoadsVpnExtension: true,
     ipsecPackage,
     peers,
+    networks,
     servicePluginClasses,
     serviceProviders,
     deviceDrivers,
@@ -259,18 +294,6 @@ export function resolveConfig(input: LocalrcInput, evaluated: Evaluated, env: No
     newSecrets: generated,
     warnings,
   };
-}
-
-function isCidr(value: string): boolean {
-  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
-  return match !== null && match.slice(1, 5).every((p) => Number(p) <= 255) && Number(match[5]) <= 32;
-}
-
-function inNetwork(address: string, network: string): boolean {
-  const toInt = (ip: string) => ip.split('.').reduce((n, p) => n * 256 + Number(p), 0);
-  const [base = '', prefix = '0'] = network.split('/');
-  const size = 2 ** (32 - Number(prefix));
-  return Math.floor(toInt(address) / size) === Math.floor(toInt(base) / size);
 }
 
 function splitList(value: string, separator: string | RegExp): string[] {

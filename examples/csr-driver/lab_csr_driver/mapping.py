@@ -26,6 +26,14 @@ def _pick(table, value, what):
     return table[value]
 
 
+def _lifetime(policy):
+    # The agent gets the policies as database rows (base_ipsec make_vpnservice_dict):
+    # lifetime_value and lifetime_units, not the API's {'lifetime': {'units', 'value'}}.
+    if policy.get('lifetime_units', 'seconds') != 'seconds':
+        raise UnsupportedValue('lifetime units %r are not supported by the CSR' % policy['lifetime_units'])
+    return int(policy['lifetime_value'])
+
+
 def _group(pfs):
     return int(pfs.replace('group', ''))
 
@@ -38,7 +46,7 @@ def ike_policy_body(policy_id, ikepolicy):
         'encryption': _pick(IKE_ENCRYPTION, ikepolicy['encryption_algorithm'], 'IKE encryption'),
         'hash': _pick(IKE_HASH, ikepolicy['auth_algorithm'], 'IKE hash'),
         'dhGroup': _group(ikepolicy['pfs']),
-        'lifetime': int(ikepolicy['lifetime']['value']),
+        'lifetime': _lifetime(ikepolicy),
     }
 
 
@@ -53,7 +61,7 @@ def ipsec_policy_body(policy_id, ipsecpolicy):
         'policy-id': str(policy_id),
         'mode': 'tunnel',
         'protection-suite': suite,
-        'lifetime-sec': int(ipsecpolicy['lifetime']['value']),
+        'lifetime-sec': _lifetime(ipsecpolicy),
         'pfs': ipsecpolicy['pfs'],
         'anti-replay-window-size': 'disable',
     }

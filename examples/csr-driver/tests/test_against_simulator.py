@@ -14,8 +14,8 @@ CONNECTION = {
     'peer_address': '172.24.4.10',
     'peer_cidrs': ['10.2.0.0/24', '10.3.0.0/24'],
     'mtu': 1500,
-    'ikepolicy': {'ike_version': 'v1', 'encryption_algorithm': 'aes-128', 'auth_algorithm': 'sha1', 'pfs': 'group5', 'lifetime': {'value': 3600}},
-    'ipsecpolicy': {'encryption_algorithm': 'aes-128', 'auth_algorithm': 'sha1', 'pfs': 'group5', 'transform_protocol': 'esp', 'lifetime': {'value': 3600}},
+    'ikepolicy': {'ike_version': 'v1', 'encryption_algorithm': 'aes-128', 'auth_algorithm': 'sha1', 'pfs': 'group5', 'lifetime_value': 3600},
+    'ipsecpolicy': {'encryption_algorithm': 'aes-128', 'auth_algorithm': 'sha1', 'pfs': 'group5', 'transform_protocol': 'esp', 'lifetime_value': 3600},
 }
 
 
