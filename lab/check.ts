@@ -4,6 +4,7 @@
 // when it fails, the fix: what to change where, and what to restart.
 import fs from 'node:fs';
 import path from 'node:path';
+import { gatewaysReachable, ikeSas, routersHosted } from './check-datapath.js';
 import { formatOrigin } from './config/origin.js';
 import { get as httpGet } from './http.js';
 import type { LoadedLab } from './load.js';
@@ -49,13 +50,16 @@ export function formatHit(hit: LogHit): string {
   return `${displayPath(hit.file)}:${hit.line}: ${hit.text.length > 300 ? `${hit.text.slice(0, 300)}...` : hit.text}`;
 }
 
-interface Context {
+export interface CheckContext {
   lab: LoadedLab;
   engine: Engine;
   containers: ContainerInfo[];
   api: string;
   get: (pathname: string) => Promise<{ status: number; body: unknown } | { error: string }>;
+  /** Where a setting is changed, for fixes. */
+  settingSource: (name: string) => string;
 }
+type Context = CheckContext;
 
 /** Where a setting is changed: its localrc line, or the variable to add. */
 function settingSource(lab: LoadedLab, name: string): string {
@@ -81,7 +85,7 @@ export async function runChecks(lab: LoadedLab, engine: Engine): Promise<CheckRe
       return { error: (error as Error).message };
     }
   };
-  const ctx: Context = { lab, engine, containers, api, get };
+  const ctx: Context = { lab, engine, containers, api, get, settingSource: (name) => settingSource(lab, name) };
   const results: CheckResult[] = [];
   const enabled = lab.config.enabledServices;
   if (enabled.includes('q-svc')) {
@@ -93,7 +97,12 @@ export async function runChecks(lab: LoadedLab, engine: Engine): Promise<CheckRe
     results.push(await agentAlive(ctx));
     results.push(deviceDriverLoaded(ctx));
   }
-  if (enabled.includes('q-svc') && enabled.includes('q-vpn')) results.push(await nothingPending(ctx));
+  if (enabled.includes('q-svc') && enabled.includes('q-vpn')) {
+    results.push(await nothingPending(ctx));
+    results.push(await routersHosted(ctx));
+    results.push(await gatewaysReachable(ctx));
+    results.push(await ikeSas(ctx));
+  }
   results.push(codeFresh(ctx));
   return results;
 }
@@ -257,7 +266,8 @@ function codeFresh(ctx: Context): CheckResult {
   const title = 'the running services run the driver code as it is now';
   const stale: string[] = [];
   for (const plugin of ctx.lab.config.plugins.filter((p) => p.kind === 'directory' && p.directory)) {
-    const newest = newestFile(plugin.directory as string);
+    // The lab's own logs and state may sit inside a plugin directory (the example's local.conf does that).
+    const newest = newestFile(plugin.directory as string, [ctx.lab.config.screenLogDir, ctx.lab.config.labDir]);
     if (!newest) continue;
     for (const service of ['q-svc', 'q-vpn']) {
       const container = ctx.containers.find((c) => c.service === service && c.state === 'running');
@@ -269,12 +279,13 @@ function codeFresh(ctx: Context): CheckResult {
   return { id: 'code', title, ok: false, evidence: stale, fix: `the old code still runs: lab restart ${services}` };
 }
 
-function newestFile(dir: string): { file: string; mtime: number } | undefined {
+function newestFile(dir: string, skip: string[] = []): { file: string; mtime: number } | undefined {
   let newest: { file: string; mtime: number } | undefined;
   if (!fs.existsSync(dir)) return undefined;
   for (const entry of fs.readdirSync(dir, { recursive: true }) as string[]) {
     if (entry.includes('__pycache__')) continue;
     const file = path.join(dir, entry);
+    if (skip.some((s) => file === s || file.startsWith(`${path.resolve(s)}${path.sep}`))) continue;
     const stat = fs.statSync(file);
     if (stat.isFile() && (!newest || stat.mtimeMs > newest.mtime)) newest = { file, mtime: stat.mtimeMs };
   }

@@ -4,7 +4,7 @@
 // independent services start in parallel, each after what it depends on is ready, each
 // with a bounded readiness wait.
 import { NeutronApi } from './neutron/api.js';
-import { ensureInitialNetworks, PRIVATE_NETWORK, PUBLIC_NETWORK, ROUTER } from './neutron/networks.js';
+import { ensureInitialNetworks, PRIVATE_NETWORK, PUBLIC_NETWORK, ROUTER, waitRouterWired } from './neutron/networks.js';
 import { Listr, PRESET_TIMER, type ListrTask } from 'listr2';
 import { catalogVariables, loadCatalog, type CatalogService, type Condition } from './catalog.js';
 import { mountedContents } from './mounted.js';
@@ -137,8 +137,10 @@ export async function stackLab(options: StackOptions): Promise<StackResult> {
         title: 'Initial networks',
         enabled: () => restarting === undefined && config.networks.createInitial && config.enabledServices.includes('q-svc') && tasks.errors.length === 0,
         task: async (_, task) => {
-          const made = await ensureInitialNetworks(NeutronApi.forPort(config.qPort), config);
+          const api = NeutronApi.forPort(config.qPort);
+          const made = await ensureInitialNetworks(api, config);
           result.networksCreated = made.created;
+          if (config.enabledServices.includes('q-vpn')) await waitRouterWired(api, made.router.id, 90_000);
           task.title = `Initial networks: ${made.created.length > 0 ? `created ${made.created.join(', ')}` : `${PUBLIC_NETWORK}, ${PRIVATE_NETWORK} and ${ROUTER} up to date`}`;
         },
       },

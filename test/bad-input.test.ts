@@ -21,6 +21,17 @@ const PROVIDER = 'VPN:strongswan:neutron_vpnaas.services.vpn.service_drivers.ips
 
 const cases: Case[] = [
   {
+    title: 'a peer address in the half of FLOATING_RANGE that is Neutron\'s pool',
+    files: { localrc: 'LAB_NAME=ok\nFLOATING_RANGE=172.24.9.0/24\nSTRONGSWAN_IP=172.24.9.200\n' },
+    expect: [/lab: error: \.\/localrc line 3: STRONGSWAN_IP="172\.24\.9\.200" must be an address in the lower half of FLOATING_RANGE \(172\.24\.9\.0\/25\); the upper half is Neutron's floating pool\. E\.g\. 172\.24\.9\.10/],
+  },
+  {
+    title: 'a FLOATING_RANGE too small to share, and a NETWORK_GATEWAY outside FIXED_RANGE',
+    files: { localrc: 'LAB_NAME=ok\nFLOATING_RANGE=172.24.9.0/30\nNETWORK_GATEWAY=10.9.0.1\nNEUTRON_CREATE_INITIAL_NETWORKS=maybe\n' },
+    expect: [/localrc line 2: FLOATING_RANGE="172\.24\.9\.0\/30" is too small: .*write a \/28 or larger/, /localrc line 3: NETWORK_GATEWAY="10\.9\.0\.1" must be an address in FIXED_RANGE \(10\.0\.0\.0\/24\), e\.g\. 10\.0\.0\.1/, /localrc line 4: NEUTRON_CREATE_INITIAL_NETWORKS="maybe": write True or False/],
+  },
+
+  {
     title: 'a bash syntax error in localrc, with bash\'s line',
     files: { localrc: 'LAB_NAME=ok\n\nFOO=(unclosed\nBAR=1\n' },
     expect: [/lab: error: \.\/localrc line \d: bash syntax error: .*(unexpected|syntax)/, /fix that line/],

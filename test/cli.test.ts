@@ -13,6 +13,23 @@ function dir(files: Record<string, string> = {}): string {
 }
 
 describe('the lab command line', () => {
+  it('refuses a lab vpn or lab openstack it cannot run with exit 2 and what to write, before looking for a lab', async () => {
+    const cases: [string[], RegExp][] = [
+      [['vpn', 'show'], /lab: write lab vpn demo, not lab vpn show/],
+      [['vpn', 'demo', '--driver', 'cisco'], /lab: --driver cisco: write --driver reference or --driver csr/],
+      [['vpn', 'demo', '--delete', '--driver', 'csr'], /--delete removes the demo whatever its driver: leave out --driver/],
+      [['openstack'], /lab: give the client its command, e\.g\. lab openstack vpn service list/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await lab(args, { cwd: dir({ localrc: 'LAB_NAME=cli\n' }) });
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, message);
+      assert.equal(result.stdout, '');
+    }
+    const help = await lab(['vpn', '--help'], { cwd: dir() });
+    assert.match(help.stdout, /Usage: lab vpn demo \[--driver reference\|csr\] \[--delete\]/);
+  });
+
   it('shows general help with --help, and lists the verbs', async () => {
     const result = await lab(['--help'], { cwd: dir() });
     assert.equal(result.code, 0);

@@ -5,17 +5,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { packagePath } from '../lab/paths.js';
+import { csrCall } from './helpers.js';
 import { createTestLab, freePort, requireEngine, type TestLab } from './e2e-helpers.js';
 
 describe('the CSR driver example under lab stack', { timeout: 30 * 60_000 }, () => {
   let lab: TestLab;
+  let csrPort: number;
   const third = 100 + ((process.pid + 37) % 100);
 
   before(async () => {
     await requireEngine();
-    const csrPort = await freePort();
+    csrPort = await freePort();
     lab = await createTestLab('example', (name, port) =>
-      [`LAB_NAME=${name}`, `Q_PORT=${port}`, `CSR_PORT=${csrPort}`, `FLOATING_RANGE=172.24.${third}.0/24`, `STRONGSWAN_IP=172.24.${third}.10`, 'ENABLED_SERVICES=mysql,rabbit,q-svc,q-vpn,csr', 'SCREEN_LOGDIR=./logs', ''].join('\n'),
+      [`LAB_NAME=${name}`, `Q_PORT=${port}`, `CSR_PORT=${csrPort}`, `FLOATING_RANGE=172.24.${third}.0/24`, `STRONGSWAN_IP=172.24.${third}.10`, 'ENABLED_SERVICES=mysql,rabbit,q-svc,q-vpn,strongswan,csr', 'SCREEN_LOGDIR=./logs', ''].join('\n'),
     );
     // The example's own local.conf, with this run's name and ports in its [[local|localrc]]
     // (a plain localrc beside it would win over that section), beside a copy of the package.
@@ -44,6 +46,35 @@ describe('the CSR driver example under lab stack', { timeout: 30 * 60_000 }, () 
     assert.equal((await lab.run(['check'])).code, 0);
   });
 
+  it('lab vpn demo --driver csr: the device driver configures the simulator, its session comes UP, Neutron says ACTIVE', async () => {
+    const basic = 'stack:csr-lab-password';
+    const state = async () => (await csrCall(csrPort, 'GET', '/lab/state', { basic })).body as Record<string, Record<string, unknown>> & { sessions: { status: string }[] };
+    const demo = await lab.run(['vpn', 'demo', '--driver', 'csr', '--json']);
+    assert.equal(demo.code, 0, `${demo.stdout}\n${demo.stderr}`);
+    assert.match(demo.stdout, /connection ACTIVE, service ACTIVE/);
+    assert.match(demo.stdout, /CSR simulator: 1 keyring, 1 IKE policy, 1 IPsec policy, 1 tunnel, 1 route; sessions: Tunnel\d+ UP-ACTIVE/);
+    const result = JSON.parse(demo.stdout.slice(demo.stdout.indexOf('\n{') + 1)) as { activeAfterMs: number };
+    console.log(`# CSR: ACTIVE ${(result.activeAfterMs / 1000).toFixed(1)} s after the connection was created`);
+    const configured = await state();
+    for (const part of ['keyrings', 'ikePolicies', 'ipsecPolicies', 'tunnels', 'routes']) assert.equal(Object.keys(configured[part] ?? {}).length, 1, `${part}: ${JSON.stringify(configured[part])}`);
+    assert.match(JSON.stringify(configured.keyrings), new RegExp(`"peer-address":"172\\.24\\.${third}\\.10"`));
+    assert.match(JSON.stringify(configured.routes), /10\.2\.0\.0/);
+    assert.deepEqual(configured.sessions.map((s) => s.status), ['UP-ACTIVE']);
+    const listed = await lab.run(['openstack', 'vpn', 'ipsec', 'site', 'connection', 'list', '-f', 'value', '-c', 'Name', '-c', 'Status']);
+    assert.equal(listed.stdout.trim(), 'lab-demo-conn ACTIVE');
+
+    // Deleting the connection removes what the device driver made on the device.
+    const deleted = await lab.run(['vpn', 'demo', '--delete']);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    let after = await state();
+    for (let i = 0; i < 30 && Object.keys(after.tunnels ?? {}).length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      after = await state();
+    }
+    for (const part of ['keyrings', 'ikePolicies', 'ipsecPolicies', 'tunnels', 'routes']) assert.deepEqual(after[part], {}, `${part} left on the simulator`);
+    assert.deepEqual(after.sessions, []);
+  });
+
   it('names a service driver and device driver that are not a pair when VPN resources stay pending (9)', async () => {
     // The example's service driver with the in-tree strongSwan device driver: they never meet.
     const conf = path.join(lab.dir, 'local.conf');
@@ -54,15 +85,10 @@ describe('the CSR driver example under lab stack', { timeout: 30 * 60_000 }, () 
       assert.equal(answer.status, 201, `POST ${resource}: ${JSON.stringify(answer.body)}`);
       return answer.body;
     };
-    const project = { tenant_id: 'lab-test' };
-    const pub = await post<{ network: { id: string } }>('networks', { network: { name: 'public', 'router:external': true, 'provider:network_type': 'flat', 'provider:physical_network': 'public', ...project } });
-    await post('subnets', { subnet: { network_id: pub.network.id, cidr: '198.51.100.0/24', ip_version: 4, enable_dhcp: false, ...project } });
-    const priv = await post<{ network: { id: string } }>('networks', { network: { name: 'private', ...project } });
-    const subnet = await post<{ subnet: { id: string } }>('subnets', { subnet: { network_id: priv.network.id, cidr: '10.0.0.0/24', ip_version: 4, ...project } });
-    const router = await post<{ router: { id: string } }>('routers', { router: { name: 'r1', external_gateway_info: { network_id: pub.network.id }, ...project } });
-    const add = await lab.api(`/v2.0/routers/${router.router.id}/add_router_interface`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ subnet_id: subnet.subnet.id }) });
-    assert.equal(add.status, 200, JSON.stringify(add.body));
-    const service = await post<{ vpnservice: { status: string } }>('vpn/vpnservices', { vpnservice: { name: 'stuck', router_id: router.router.id, subnet_id: subnet.subnet.id, ...project } });
+    const [router] = (await lab.api<{ routers: { id: string }[] }>('/v2.0/routers?name=router1')).body.routers;
+    const [subnet] = (await lab.api<{ subnets: { id: string }[] }>('/v2.0/subnets?name=private-subnet')).body.subnets;
+    assert.ok(router && subnet, 'lab stack made router1 and private-subnet');
+    const service = await post<{ vpnservice: { status: string } }>('vpn/vpnservices', { vpnservice: { name: 'stuck', router_id: router.id, subnet_id: subnet.id } });
     assert.equal(service.vpnservice.status, 'PENDING_CREATE');
     const result = await lab.run(['check', '--json']);
     assert.equal(result.code, 1);

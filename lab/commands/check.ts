@@ -11,7 +11,8 @@ export const checkVerb: Verb = {
   usage: 'lab check [--localrc PATH] [--json]',
   details: [
     'Checks the server, the VPN API, the database migrations, the agent, the device driver, VPN',
-    'resources stuck in PENDING_*, and driver code changed since the services started. Each',
+    'resources stuck in PENDING_*, the data path (routers hosted, their namespaces, gateways the',
+    'peer reaches, IKE and CHILD SAs on both sides), and driver code changed since the services started. Each',
     'failure shows its evidence (the HTTP answer, or the log line with file and line number) and',
     'what to change and restart. Exit 0 when every check passes, 1 otherwise.',
   ],

@@ -93,6 +93,10 @@ function summary(result: StackResult): string {
   if (config.ignoredServices.length > 0) lines.push(`  not run by lab: ${config.ignoredServices.join(', ')}`);
   lines.push('');
   if (config.enabledServices.includes('q-svc')) lines.push(`Neutron API:   http://127.0.0.1:${config.qPort}/v2.0/   (try: curl -s 127.0.0.1:${config.qPort}/v2.0/vpn/vpnservices)`);
+  if (config.enabledServices.includes('q-svc') && config.networks.createInitial) {
+    lines.push(`Networks:      public (${config.peers.floatingRange}), private (${config.peers.fixedRange}), router1   (lab openstack network list)`);
+  }
+  if (config.enabledServices.includes('q-vpn') && config.enabledServices.includes('strongswan')) lines.push('VPN:           npx lab vpn demo   (a connection to the strongSwan peer, ACTIVE, and a ping across it)');
   lines.push(`Config files:  ${displayPath(path.dirname(renderedPath(config.labDir, configFile('neutron.conf').containerPath)))}`);
   lines.push(`Service logs:  ${displayPath(screenLink(config.screenLogDir, '<svc>'))}   (lab logs SVC [-f])`);
   if (config.logFile) lines.push(`This run:      ${displayPath(config.logFile)}`);

@@ -2,6 +2,7 @@
 // flat network `public` on FLOATING_RANGE, `private` on FIXED_RANGE, and `router1` joining
 // them. Made once, found by name afterwards, so a re-run of `lab stack` changes nothing.
 import type { LabConfig } from '../config/resolve.js';
+import { OperationError } from '../errors.js';
 import type { NeutronApi, Resource } from './api.js';
 
 export const PUBLIC_NETWORK = 'public';
@@ -73,4 +74,22 @@ export async function ensureInitialNetworks(api: NeutronApi, config: LabConfig):
     created.push(`${ROUTER} interface on ${PRIVATE_SUBNET}`);
   }
   return { created, router, publicNetwork, privateSubnet };
+}
+
+/**
+ * Until the L3 agent hosts the router and the Linux bridge agent has bound its ports: then
+ * its namespace is in q-vpn and its gateway answers on the public network.
+ */
+export async function waitRouterWired(api: NeutronApi, routerId: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ports = await api.list('ports', { device_id: routerId });
+    const hosted = (await api.get(`routers/${routerId}/l3-agents`)).agents as unknown[] | undefined;
+    if (ports.length >= 2 && ports.every((p) => p.status === 'ACTIVE') && (hosted?.length ?? 0) > 0) return;
+    if (Date.now() > deadline) {
+      const states = ports.map((p) => `${String(p.device_owner)} ${p.status}`).join(', ');
+      throw new OperationError(`${ROUTER} is not wired after ${timeoutMs / 1000} s (${hosted?.length ? 'hosted' : 'no L3 agent hosts it'}; ports: ${states || 'none'}): lab check says why, lab logs q-vpn shows both agents`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }
