@@ -140,7 +140,7 @@ export async function stackLab(options: StackOptions): Promise<StackResult> {
           const api = NeutronApi.forPort(config.qPort);
           const made = await ensureInitialNetworks(api, config);
           result.networksCreated = made.created;
-          if (config.enabledServices.includes('q-vpn')) await waitRouterWired(api, made.router.id, 90_000);
+          if (config.enabledServices.includes('q-vpn')) await waitRouterWired(api, made.router.id, 90_000, routerPlumbed(engine, (plan as Plan).project));
           task.title = `Initial networks: ${made.created.length > 0 ? `created ${made.created.join(', ')}` : `${PUBLIC_NETWORK}, ${PRIVATE_NETWORK} and ${ROUTER} up to date`}`;
         },
       },
@@ -148,6 +148,21 @@ export async function stackLab(options: StackOptions): Promise<StackResult> {
         title: 'Reconnect',
         enabled: () => restarting !== undefined && restarting.includes('rabbit'),
         task: (_, task) => task.newListr(reconnectTasks(engine, config, plan as Plan, restarting ?? [], result, signal, began), { concurrent: true, exitOnError: false }),
+      },
+      {
+        // A restarted agent brings its routers back a few seconds after it is alive.
+        title: `Router ${ROUTER}`,
+        enabled: () => restarting !== undefined && restarting.some((s) => s === 'q-vpn' || s === 'rabbit') && config.enabledServices.includes('q-vpn') && config.enabledServices.includes('q-svc') && tasks.errors.length === 0,
+        task: async (_, task) => {
+          const api = NeutronApi.forPort(config.qPort);
+          const router = await api.findByName('routers', ROUTER);
+          if (!router) {
+            task.title = `Router ${ROUTER}: none to wait for`;
+            return;
+          }
+          await waitRouterWired(api, router.id, 90_000, routerPlumbed(engine, (plan as Plan).project));
+          task.title = `Router ${ROUTER}: hosted and wired in q-vpn`;
+        },
       },
     ],
     {
@@ -171,6 +186,16 @@ export async function stackLab(options: StackOptions): Promise<StackResult> {
   if (failures.length > 0) throw new StackFailed(failures.map((e) => e.message).join('\n'), failures.some((e) => e instanceof NotReady));
   if (restarting && plan) result.stale = [...new Set(await staleOthers(engine, plan, restarting))];
   return { ...result, base: result.base as BaseImage, follower: result.follower ?? 'running', networksCreated: result.networksCreated ?? [], totalMs: Date.now() - began };
+}
+
+/** The router's namespace exists in q-vpn and the Linux bridge agent has put its taps on bridges. */
+function routerPlumbed(engine: Engine, project: string): (routerId: string, portIds: string[]) => Promise<boolean> {
+  const script = 'r=$1; shift; ip netns list | grep -q "qrouter-$r" || exit 1; for p; do ip -o link show "tap$(echo "$p" | cut -c1-11)" 2>/dev/null | grep -q " master " || exit 1; done';
+  return async (routerId, portIds) => {
+    const vpn = (await engine.listContainers(project)).find((c) => c.service === 'q-vpn' && c.state === 'running');
+    if (!vpn) return false;
+    return (await engine.exec(vpn.id, ['sh', '-c', script, 'sh', routerId, ...portIds])).exitCode === 0;
+  };
 }
 
 function imageTask(engine: Engine, context: string, result: PartialResult, images: Map<string, { tag: string; id: string }>, signal: AbortSignal): ListrTask {

@@ -315,7 +315,7 @@ function resolveServices(list: string, where: string, problems: ProblemList, war
     }
   }
   if (ignored.length > 0) {
-    warnings.push({ where, message: `DevStack services lab does not run are ignored: ${ignored.join(', ')} (lab runs ${DEFAULT_SERVICES.split(',').join(', ')}; its VPN agent is q-vpn, alias q-l3)` });
+    warnings.push({ where, message: `DevStack services lab does not run are ignored: ${ignored.join(', ')} (lab runs ${DEFAULT_SERVICES.split(',').join(', ')}; its VPN agent is q-vpn, alias q-l3${ignored.includes('q-agt') ? ', which runs the Linux bridge agent (q-agt) too' : ''})` });
   }
   return { enabled, ignored };
 }

@@ -80,12 +80,13 @@ export async function ensureInitialNetworks(api: NeutronApi, config: LabConfig):
  * Until the L3 agent hosts the router and the Linux bridge agent has bound its ports: then
  * its namespace is in q-vpn and its gateway answers on the public network.
  */
-export async function waitRouterWired(api: NeutronApi, routerId: string, timeoutMs: number): Promise<void> {
+export async function waitRouterWired(api: NeutronApi, routerId: string, timeoutMs: number, plumbed: (routerId: string, portIds: string[]) => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ports = await api.list('ports', { device_id: routerId });
     const hosted = (await api.get(`routers/${routerId}/l3-agents`)).agents as unknown[] | undefined;
-    if (ports.length >= 2 && ports.every((p) => p.status === 'ACTIVE') && (hosted?.length ?? 0) > 0) return;
+    // Neutron's view can lag behind a restarted agent: what is plumbed in q-vpn decides too.
+    if (ports.length >= 2 && ports.every((p) => p.status === 'ACTIVE') && (hosted?.length ?? 0) > 0 && (await plumbed(routerId, ports.map((p) => p.id)))) return;
     if (Date.now() > deadline) {
       const states = ports.map((p) => `${String(p.device_owner)} ${p.status}`).join(', ');
       throw new OperationError(`${ROUTER} is not wired after ${timeoutMs / 1000} s (${hosted?.length ? 'hosted' : 'no L3 agent hosts it'}; ports: ${states || 'none'}): lab check says why, lab logs q-vpn shows both agents`);
