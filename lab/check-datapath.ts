@@ -21,6 +21,15 @@ interface Connection {
 
 const running = (ctx: CheckContext, service: string): ContainerInfo | undefined => ctx.containers.find((c) => c.service === service && c.state === 'running');
 
+/** A command in a container that may stop under our feet (a failing agent): never throws. */
+async function run(ctx: CheckContext, container: ContainerInfo, cmd: string[]): Promise<{ exitCode: number; output: string }> {
+  try {
+    return await ctx.engine.exec(container.id, cmd);
+  } catch (error) {
+    return { exitCode: -1, output: `${container.service}: ${(error as Error).message}` };
+  }
+}
+
 async function list<T>(ctx: CheckContext, pathname: string, key: string): Promise<T[] | string> {
   const answer = await ctx.get(pathname);
   if (!('status' in answer) || answer.status !== 200) return `GET ${ctx.api}${pathname}: ${'status' in answer ? answer.status : answer.error}`;
@@ -34,7 +43,7 @@ export async function routersHosted(ctx: CheckContext): Promise<CheckResult> {
   if (typeof routers === 'string') return { id, title, ok: false, evidence: [routers], fix: 'cannot tell while the API does not answer: see the checks above' };
   if (routers.length === 0) return { id, title, ok: true, evidence: ['no router yet (lab stack makes router1 unless NEUTRON_CREATE_INITIAL_NETWORKS=False)'] };
   const vpn = running(ctx, 'q-vpn');
-  const namespaces = vpn ? (await ctx.engine.exec(vpn.id, ['ip', 'netns', 'list'])).output : '';
+  const namespaces = vpn ? (await run(ctx, vpn, ['ip', 'netns', 'list'])).output : '';
   const evidence: string[] = [];
   const problems: string[] = [];
   for (const router of routers) {
@@ -70,7 +79,7 @@ export async function gatewaysReachable(ctx: CheckContext): Promise<CheckResult>
   const evidence: string[] = [];
   let failed = false;
   for (const gateway of gateways) {
-    const { exitCode } = await ctx.engine.exec(peer.id, ['ping', '-c', '1', '-W', '2', gateway.address]);
+    const { exitCode } = await run(ctx, peer, ['ping', '-c', '1', '-W', '2', gateway.address]);
     failed ||= exitCode !== 0;
     evidence.push(`strongswan: ping ${gateway.address} (${gateway.router}) ${exitCode === 0 ? 'answered' : 'no answer'}`);
   }
@@ -87,7 +96,7 @@ export async function gatewaysReachable(ctx: CheckContext): Promise<CheckResult>
 /** `ipsec status` of the charon the strongSwan driver runs in a router's namespace. */
 async function routerIpsecStatus(ctx: CheckContext, vpn: ContainerInfo, routerId: string): Promise<string> {
   const dir = `/var/lib/neutron/ipsec/${routerId}`;
-  const { output } = await ctx.engine.exec(vpn.id, [
+  const { output } = await run(ctx, vpn, [
     'ip', 'netns', 'exec', `qrouter-${routerId}`, 'neutron-vpn-netns-wrapper',
     `--mount_paths=/etc:${dir}/etc,/var/run:${dir}/var/run`, '--rootwrap_config=/etc/neutron/rootwrap.conf', '--cmd=ipsec,status',
   ]);
@@ -107,7 +116,7 @@ export async function ikeSas(ctx: CheckContext): Promise<CheckResult> {
   const vpn = running(ctx, 'q-vpn');
   const peer = running(ctx, 'strongswan');
   const peerAddress = peer?.env.STRONGSWAN_LOCAL_ID;
-  const peerSas = peer ? (await ctx.engine.exec(peer.id, ['swanctl', '--list-sas'])).output : '';
+  const peerSas = peer ? (await run(ctx, peer, ['swanctl', '--list-sas'])).output : '';
   const evidence: string[] = [];
   const fixes = new Set<string>();
   for (const connection of connections) {

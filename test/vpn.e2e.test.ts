@@ -132,4 +132,31 @@ describe('a site-to-site connection through the reference drivers', { timeout: 3
     assert.doesNotMatch((await lab.run(['exec', 'q-vpn', 'ip', 'netns', 'list'])).stdout, /qprobe-/);
     assert.match((await lab.run(['vpn', 'demo', '--delete'])).stdout, /Nothing to delete/);
   });
+
+  it('lab check names the cause when the peer refuses the pre-shared key', async () => {
+    const os = async (args: string[]) => {
+      const result = await lab.run(['openstack', ...args]);
+      assert.equal(result.code, 0, `openstack ${args.join(' ')}: ${result.stderr}`);
+    };
+    await os(['vpn', 'ike', 'policy', 'create', 'wrong-ike']);
+    await os(['vpn', 'ipsec', 'policy', 'create', 'wrong-ipsec']);
+    await os(['vpn', 'service', 'create', 'wrong-vpn', '--router', 'router1', '--subnet', 'private-subnet']);
+    await os(['vpn', 'ipsec', 'site', 'connection', 'create', 'wrong-conn', '--vpnservice', 'wrong-vpn', '--ikepolicy', 'wrong-ike', '--ipsecpolicy', 'wrong-ipsec',
+      '--peer-address', peerIp, '--peer-id', peerIp, '--psk', 'not-the-peer-key', '--peer-cidr', '10.2.0.0/24']);
+    let ike: { ok: boolean; evidence: string[]; fix?: string } | undefined;
+    for (let i = 0; i < 45; i++) {
+      const checks = (JSON.parse((await lab.run(['check', '--json'])).stdout) as { checks: { id: string; ok: boolean; evidence: string[]; fix?: string }[] }).checks;
+      ike = checks.find((c) => c.id === 'ike');
+      // First the agent has not started charon for it yet (PENDING_CREATE); then IKE is refused.
+      if (ike && !ike.ok && /IKE does not come up/.test(ike.fix ?? '')) break;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+    assert.equal(ike?.ok, false, JSON.stringify(ike));
+    assert.match(ike?.evidence.join('\n') ?? '', /wrong-conn \(\w+\): router side IKE not established/);
+    assert.match(ike?.evidence.join('\n') ?? '', /wrong-conn \(\w+\): strongSwan peer [\d.]+ IKE/);
+    assert.match(ike?.fix ?? '', /IKE does not come up: .*the PSK STRONGSWAN_PSK .*lab logs strongswan says why the peer refused/);
+    assert.doesNotMatch((await lab.run(['check'])).stdout, /not-the-peer-key/);
+    await os(['vpn', 'ipsec', 'site', 'connection', 'delete', 'wrong-conn']);
+    await os(['vpn', 'service', 'delete', 'wrong-vpn']);
+  });
 });
