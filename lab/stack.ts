@@ -4,7 +4,7 @@
 // independent services start in parallel, each after what it depends on is ready, each
 // with a bounded readiness wait.
 import { NeutronApi } from './neutron/api.js';
-import { ensureInitialNetworks, PRIVATE_NETWORK, PUBLIC_NETWORK, ROUTER, waitRouterWired } from './neutron/networks.js';
+import { ensureInitialNetworks, plumbedInQVpn, PRIVATE_NETWORK, PUBLIC_NETWORK, ROUTER, waitRouterWired } from './neutron/networks.js';
 import { Listr, PRESET_TIMER, type ListrTask } from 'listr2';
 import { catalogVariables, loadCatalog, type CatalogService, type Condition } from './catalog.js';
 import { mountedContents } from './mounted.js';
@@ -43,6 +43,8 @@ export interface StackResult {
   stale: string[];
   /** DevStack's initial networks this run made (empty when they were there already). */
   networksCreated: string[];
+  /** The initial-networks step, with its wait for router1 wired (0 when it did not run). */
+  networksMs: number;
   totalMs: number;
 }
 
@@ -63,7 +65,7 @@ export interface StackOptions {
 }
 
 /** The result while the run fills it in. */
-type PartialResult = Omit<StackResult, 'base' | 'totalMs' | 'follower' | 'networksCreated'> & { networksCreated?: string[]; base?: BaseImage; follower?: StackResult['follower'] };
+type PartialResult = Omit<StackResult, 'base' | 'totalMs' | 'follower' | 'networksCreated' | 'networksMs'> & { networksCreated?: string[]; networksMs?: number; base?: BaseImage; follower?: StackResult['follower'] };
 
 /** A stack or restart that failed; `notReady` when a service did not become ready. */
 export class StackFailed extends OperationError {
@@ -137,10 +139,14 @@ export async function stackLab(options: StackOptions): Promise<StackResult> {
         title: 'Initial networks',
         enabled: () => restarting === undefined && config.networks.createInitial && config.enabledServices.includes('q-svc') && tasks.errors.length === 0,
         task: async (_, task) => {
+          const stepStarted = Date.now();
           const api = NeutronApi.forPort(config.qPort);
           const made = await ensureInitialNetworks(api, config);
           result.networksCreated = made.created;
-          if (config.enabledServices.includes('q-vpn')) await waitRouterWired(api, made.router.id, 90_000, routerPlumbed(engine, (plan as Plan).project));
+          // A q-vpn left running keeps its routers wired: only a new agent or router is waited for.
+          const agentNew = result.services.some((s) => s.partOf === 'q-vpn' && s.action !== 'up to date');
+          if (config.enabledServices.includes('q-vpn') && (agentNew || made.created.length > 0)) await waitRouterWired(api, made.router.id, 90_000, plumbedInQVpn(engine, (plan as Plan).project));
+          result.networksMs = Date.now() - stepStarted;
           task.title = `Initial networks: ${made.created.length > 0 ? `created ${made.created.join(', ')}` : `${PUBLIC_NETWORK}, ${PRIVATE_NETWORK} and ${ROUTER} up to date`}`;
         },
       },
@@ -160,7 +166,7 @@ export async function stackLab(options: StackOptions): Promise<StackResult> {
             task.title = `Router ${ROUTER}: none to wait for`;
             return;
           }
-          await waitRouterWired(api, router.id, 90_000, routerPlumbed(engine, (plan as Plan).project));
+          await waitRouterWired(api, router.id, 90_000, plumbedInQVpn(engine, (plan as Plan).project));
           task.title = `Router ${ROUTER}: hosted and wired in q-vpn`;
         },
       },
@@ -185,17 +191,7 @@ export async function stackLab(options: StackOptions): Promise<StackResult> {
   const failures = tasks.errors.map((e) => e.error).filter((e) => e instanceof Error);
   if (failures.length > 0) throw new StackFailed(failures.map((e) => e.message).join('\n'), failures.some((e) => e instanceof NotReady));
   if (restarting && plan) result.stale = [...new Set(await staleOthers(engine, plan, restarting))];
-  return { ...result, base: result.base as BaseImage, follower: result.follower ?? 'running', networksCreated: result.networksCreated ?? [], totalMs: Date.now() - began };
-}
-
-/** The router's namespace exists in q-vpn and the Linux bridge agent has put its taps on bridges. */
-function routerPlumbed(engine: Engine, project: string): (routerId: string, portIds: string[]) => Promise<boolean> {
-  const script = 'r=$1; shift; ip netns list | grep -q "qrouter-$r" || exit 1; for p; do ip -o link show "tap$(echo "$p" | cut -c1-11)" 2>/dev/null | grep -q " master " || exit 1; done';
-  return async (routerId, portIds) => {
-    const vpn = (await engine.listContainers(project)).find((c) => c.service === 'q-vpn' && c.state === 'running');
-    if (!vpn) return false;
-    return (await engine.exec(vpn.id, ['sh', '-c', script, 'sh', routerId, ...portIds])).exitCode === 0;
-  };
+  return { ...result, base: result.base as BaseImage, follower: result.follower ?? 'running', networksCreated: result.networksCreated ?? [], networksMs: result.networksMs ?? 0, totalMs: Date.now() - began };
 }
 
 function imageTask(engine: Engine, context: string, result: PartialResult, images: Map<string, { tag: string; id: string }>, signal: AbortSignal): ListrTask {

@@ -76,6 +76,8 @@ function outcome(result: StackResult): unknown {
     images: result.images,
     services: result.services,
     removed: result.removed,
+    networksCreated: result.networksCreated,
+    networksMs: result.networksMs,
     api: `http://127.0.0.1:${result.lab.config.qPort}/v2.0/`,
   };
 }

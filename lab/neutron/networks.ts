@@ -2,6 +2,7 @@
 // flat network `public` on FLOATING_RANGE, `private` on FIXED_RANGE, and `router1` joining
 // them. Made once, found by name afterwards, so a re-run of `lab stack` changes nothing.
 import type { LabConfig } from '../config/resolve.js';
+import type { Engine } from '../engine.js';
 import { OperationError } from '../errors.js';
 import type { NeutronApi, Resource } from './api.js';
 
@@ -93,4 +94,14 @@ export async function waitRouterWired(api: NeutronApi, routerId: string, timeout
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
+}
+
+/** The router's namespace exists in q-vpn and the Linux bridge agent has put its taps on bridges. */
+export function plumbedInQVpn(engine: Engine, project: string): (routerId: string, portIds: string[]) => Promise<boolean> {
+  const script = 'r=$1; shift; ip netns list | grep -q "qrouter-$r" || exit 1; for p; do ip -o link show "tap$(echo "$p" | cut -c1-11)" 2>/dev/null | grep -q " master " || exit 1; done';
+  return async (routerId, portIds) => {
+    const vpn = (await engine.listContainers(project)).find((c) => c.service === 'q-vpn' && c.state === 'running');
+    if (!vpn) return false;
+    return (await engine.exec(vpn.id, ['sh', '-c', script, 'sh', routerId, ...portIds])).exitCode === 0;
+  };
 }
