@@ -5,6 +5,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { OperationError } from './errors.js';
 import { LABEL } from './labels.js';
 import type { NetworkIpam } from './catalog.js';
+import { isCidr, overlaps } from './config/ipv4.js';
 
 export type ContainerCreate = Docker.ContainerCreateOptions;
 
@@ -35,6 +36,20 @@ export interface ResourceInfo {
 export class BuildFailed extends OperationError {
   constructor(readonly tag: string, readonly detail: string, readonly lastLines: string[]) {
     super(`building ${tag} failed: ${detail}\n${lastLines.map((l) => `    ${l}`).join('\n')}`);
+  }
+}
+
+/** A network of the engine's that overlaps the subnet a lab network needs. */
+export interface SubnetHolder {
+  network: string;
+  subnet: string;
+  /** Its lab, when lab made it. */
+  project: string | undefined;
+}
+
+export class SubnetInUse extends OperationError {
+  constructor(readonly network: string, readonly subnet: string, readonly holders: SubnetHolder[], readonly taken: string[]) {
+    super(`cannot create the network ${network} on ${subnet}: ${holders.map((h) => `the Docker network ${h.network}${h.project ? ` (lab "${h.project}")` : ''} uses ${h.subnet}`).join('; ')}`);
   }
 }
 
@@ -121,17 +136,35 @@ export class Engine {
   // ---- networks and volumes ----
 
   async ensureNetwork(name: string, labels: Record<string, string>, ipam?: NetworkIpam): Promise<void> {
-    const existing = await this.docker.listNetworks({ filters: { name: [name] } });
-    if (existing.some((n) => n.Name === name)) return;
+    if (await this.networkExists(name)) return;
+    if (ipam) await this.refuseTakenSubnet(name, ipam.subnet);
     try {
       await this.docker.createNetwork({ Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true, ...(ipam ? { IPAM: { Driver: 'default', Config: [{ Subnet: ipam.subnet, ...(ipam.ipRange ? { IPRange: ipam.ipRange } : {}), ...(ipam.gateway ? { Gateway: ipam.gateway } : {}) }] } } : {}) });
     } catch (error) {
-      const message = (error as Error).message;
-      if (ipam && /overlap/i.test(message)) {
-        throw new OperationError(`cannot create the network ${name} with subnet ${ipam.subnet}: another Docker network uses it (another lab?); set FLOATING_RANGE to a free range in localrc`);
-      }
+      if (!ipam || !isSubnetConflict(error)) throw error;
+      // Another network took the subnet between the look and the create.
+      await this.refuseTakenSubnet(name, ipam.subnet);
       throw error;
     }
+  }
+
+  /** The subnets the engine gave a network (none when it has no such network). */
+  async networkSubnets(name: string): Promise<string[]> {
+    const networks = await this.docker.listNetworks({ filters: { name: [name] } });
+    return networks.filter((n) => n.Name === name).flatMap((n) => (n.IPAM?.Config ?? []).flatMap((c) => (c.Subnet ? [c.Subnet] : [])));
+  }
+
+  private async networkExists(name: string): Promise<boolean> {
+    const existing = await this.docker.listNetworks({ filters: { name: [name] } });
+    return existing.some((n) => n.Name === name);
+  }
+
+  /** Throws SubnetInUse when another network of the engine's overlaps `subnet`. */
+  private async refuseTakenSubnet(name: string, subnet: string): Promise<void> {
+    const networks = await this.docker.listNetworks();
+    const used = networks.filter((n) => n.Name !== name).flatMap((n) => (n.IPAM?.Config ?? []).flatMap((c) => (c.Subnet && isCidr(c.Subnet) ? [{ network: n.Name, subnet: c.Subnet, project: n.Labels?.[LABEL.project] }] : [])));
+    const holders = used.filter((u) => overlaps(u.subnet, subnet));
+    if (holders.length > 0) throw new SubnetInUse(name, subnet, holders, used.map((u) => u.subnet));
   }
 
   async connectNetwork(container: string, network: string, aliases: string[], ipv4Address?: string): Promise<void> {
@@ -356,6 +389,12 @@ function demuxBuffer(buffer: Buffer): string {
 function splitRef(ref: string): [string, string] {
   const colon = ref.lastIndexOf(':');
   return colon > ref.lastIndexOf('/') ? [ref.slice(0, colon), ref.slice(colon + 1)] : [ref, 'latest'];
+}
+
+/** The engine's ways of refusing a subnet: its address pools, the bridge driver, a taken gateway. */
+function isSubnetConflict(error: unknown): boolean {
+  const message = (error as Error).message ?? '';
+  return /overlap/i.test(message) || /failed to allocate gateway .*already in use/i.test(message);
 }
 
 function isNotFound(error: unknown): boolean {

@@ -9,11 +9,12 @@ import { Listr, PRESET_TIMER, type ListrTask } from 'listr2';
 import { catalogVariables, loadCatalog, type CatalogService, type Condition } from './catalog.js';
 import { mountedContents } from './mounted.js';
 import type { LabConfig } from './config/resolve.js';
-import { Engine, type ContainerInfo } from './engine.js';
+import { Engine, SubnetInUse, type ContainerInfo } from './engine.js';
 import { OperationError, type Problem } from './errors.js';
 import { contextImage, ensureBaseImage, imageLabels, type BaseImage } from './images.js';
 import { loadLab, persistLab, type LoadedLab } from './load.js';
 import { ensureFollower } from './logs/control.js';
+import { subnetAdvice } from './subnets.js';
 import { maskSecrets } from './mask.js';
 import { planLab, type Plan, type ServicePlan } from './plan.js';
 import { agentAlive, completed, failOnLog, healthy, httpOk, logLine, NotReady, running, type WaitContext } from './waits.js';
@@ -74,6 +75,15 @@ export class StackFailed extends OperationError {
   }
 }
 
+async function ensureLabNetwork(engine: Engine, network: Plan['networks'][number], config: LabConfig): Promise<void> {
+  try {
+    await engine.ensureNetwork(network.name, network.labels, network.ipam);
+  } catch (error) {
+    if (error instanceof SubnetInUse) throw new OperationError(`${error.message}. ${subnetAdvice(error, config)}`);
+    throw error;
+  }
+}
+
 export async function stackLab(options: StackOptions): Promise<StackResult> {
   const began = Date.now();
   const signal = options.signal ?? new AbortController().signal;
@@ -113,7 +123,11 @@ export async function stackLab(options: StackOptions): Promise<StackResult> {
         task: async (_, task) => {
           plan = planLab(config, catalog, await imagesFor(engine, enabled, images, result.base as BaseImage), mountedContents(lab, catalog));
           plan.warnings.forEach(warn);
-          for (const network of plan.networks) await engine.ensureNetwork(network.name, network.labels, network.ipam);
+          // Those with a fixed subnet first. Docker hands out its default pools in turn, not
+          // lowest first: mgmt (no subnet) made first would in time get 172.24.0.0/16 and
+          // shut out FLOATING_RANGE (it did in CI). Made after, it is given a pool that
+          // overlaps none. And when a fixed subnet is taken, nothing of the lab is made.
+          for (const network of [...plan.networks].sort((a, b) => Number(b.ipam !== undefined) - Number(a.ipam !== undefined))) await ensureLabNetwork(engine, network, config);
           for (const volume of plan.volumes) await engine.ensureVolume(volume.name, volume.labels);
           if (!restarting) result.removed = await removeOrphans(engine, plan);
           result.follower = await ensureFollower(config.labDir, config.labName, config.screenLogDir, config.logDays);

@@ -89,6 +89,31 @@ describe('the VPN peers under lab stack', { timeout: 30 * 60_000 }, () => {
     assert.equal((await csr(csrPort, 'POST', '/api/v1/auth/token-services', { basic: 'stack:wrong' })).status, 401);
   });
 
+  it('refuses a second lab on the same FLOATING_RANGE before making anything, naming the lab that holds it and a free range', async () => {
+    const other = await createTestLab('peersbis', (name, port) => [`LAB_NAME=${name}`, `Q_PORT=${port}`, `FLOATING_RANGE=${publicRange}`, 'ENABLED_SERVICES=strongswan', ''].join('\n'));
+    try {
+      const refused = await other.run(['stack']);
+      assert.equal(refused.code, 1, refused.stdout);
+      const said = `${refused.stdout}\n${refused.stderr}`;
+      assert.match(said, new RegExp(`the Docker network ${lab.name}-public \\(lab "${lab.name}"\\) uses ${publicRange.replace(/\./g, '\\.')}`));
+      assert.match(said, new RegExp(`lab unstack --lab ${lab.name}`));
+      const suggested = /write FLOATING_RANGE=(\S+) in localrc/.exec(said)?.[1];
+      assert.ok(suggested, said);
+      assert.deepEqual(await engine.listContainers(other.name), []);
+      assert.deepEqual(await engine.listNetworks(other.name), []);
+      // The suggestion works as it stands: STRONGSWAN_IP follows the new range.
+      other.writeFile('localrc', `${fs.readFileSync(path.join(other.dir, 'localrc'), 'utf8').replace(publicRange, suggested)}`);
+      const moved = await other.run(['stack']);
+      assert.equal(moved.code, 0, `${moved.stdout.slice(-2000)}\n${moved.stderr}`);
+      const peer = (await engine.listContainers(other.name)).find((c) => c.service === 'strongswan');
+      const conns = await other.run(['exec', 'strongswan', 'swanctl', '--list-conns']);
+      assert.ok(peer);
+      assert.match(conns.stdout, new RegExp(`id: ${suggested.replace(/0\/24$/, '10').replace(/\./g, '\\.')}`));
+    } finally {
+      await other.dispose();
+    }
+  });
+
   it('keeps the CSR state across lab restart csr, and lab logs csr shows the requests', async () => {
     const restart = await lab.run(['restart', 'csr']);
     assert.equal(restart.code, 0, restart.stderr);

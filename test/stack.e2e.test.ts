@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
+import { overlaps } from '../lab/config/ipv4.js';
 import { Engine } from '../lab/engine.js';
+import { LABEL } from '../lab/labels.js';
 import { packagePath } from '../lab/paths.js';
 import { createTestLab, requireEngine, type TestLab } from './e2e-helpers.js';
 import { cleanEnv, lab as runLab, removeScratch, scratch } from './helpers.js';
@@ -141,6 +143,28 @@ describe('lab stack against the real engine', { timeout: 40 * 60_000 }, () => {
     assert.equal(status, 200);
     assert.equal(body.ikepolicy.name, 'kept-across-unstack');
     assert.equal(body.ikepolicy.ike_version, 'v2');
+  });
+
+  it("keeps the management network off FLOATING_RANGE, whichever of Docker's pools comes next", async () => {
+    const down = await lab.run(['unstack']);
+    assert.equal(down.code, 0, down.stderr);
+    // Docker hands out its default pools in turn. Turn it to the pool just before the /16
+    // that holds FLOATING_RANGE (172.24.4.0/24), so that the next network without a subnet
+    // would get 172.24.0.0/16: what made lab stack fail in CI when mgmt was made first.
+    const before16 = '172.23.0.0/16';
+    const probe = `${lab.name}-pool-probe`;
+    let turned = false;
+    for (let round = 0; round < 40 && !turned; round++) {
+      await engine.ensureNetwork(probe, { [LABEL.project]: lab.name });
+      turned = (await engine.networkSubnets(probe)).includes(before16);
+      await engine.removeNetwork(probe);
+    }
+    assert.ok(turned, `the engine never handed out ${before16}`);
+    const up = await lab.run(['stack']);
+    assert.equal(up.code, 0, `${up.stdout.slice(-2000)}\n${up.stderr}`);
+    const [mgmt] = await engine.networkSubnets(`${lab.name}-mgmt`);
+    assert.ok(mgmt && !overlaps(mgmt, '172.24.4.0/24'), `mgmt got ${mgmt}, which overlaps FLOATING_RANGE`);
+    assert.deepEqual(await engine.networkSubnets(`${lab.name}-public`), ['172.24.4.0/24']);
   });
 
   it('leaves no container, network or volume with the lab label after lab clean', async () => {

@@ -49,3 +49,27 @@ export function splitPublicRange(floatingRange: string): { docker: string; neutr
     neutronPool: { start: fromInt(base + half), end: fromInt(base + size - 2) },
   };
 }
+
+/** Whether two networks share any address (one contains the other's start). */
+export function overlaps(a: string, b: string): boolean {
+  const x = parts(a);
+  const y = parts(b);
+  return x.base < y.base + y.size && y.base < x.base + x.size;
+}
+
+/** The private blocks (RFC 1918): a suggested network stays in the one it started in. */
+const PRIVATE_BLOCKS = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
+
+/**
+ * A network of the same size as `wanted`, after it in its private block (or its /16),
+ * that overlaps none of `taken`: what to suggest when another network holds `wanted`.
+ */
+export function freeNetworkLike(wanted: string, taken: string[]): string | undefined {
+  const { base, prefix, size } = parts(wanted);
+  const block = parts(PRIVATE_BLOCKS.find((b) => inNetwork(fromInt(base), b)) ?? `${fromInt(base)}/16`);
+  for (let start = base + size; start + size <= block.base + block.size; start += size) {
+    const candidate = `${fromInt(start)}/${prefix}`;
+    if (!taken.some((t) => overlaps(candidate, t))) return candidate;
+  }
+  return undefined;
+}

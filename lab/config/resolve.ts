@@ -219,7 +219,8 @@ export function resolveConfig(input: LocalrcInput, evaluated: Evaluated, env: No
       problems.add(whereOf(name), `${name}="${value}" must be an address in the lower half of FLOATING_RANGE (${publicSplit.docker}); the upper half is Neutron's floating pool. E.g. ${nthAddress(publicSplit.docker, 10)}`);
     }
   };
-  const strongswanIp = read('STRONGSWAN_IP', '172.24.4.10');
+  // Derived like PUBLIC_NETWORK_GATEWAY, so that moving FLOATING_RANGE alone moves the peer too.
+  const strongswanIp = read('STRONGSWAN_IP', nthAddress(publicSplit.docker, 10));
   inDockerHalf('STRONGSWAN_IP', strongswanIp);
   const publicGateway = read('PUBLIC_NETWORK_GATEWAY', nthAddress(publicSplit.docker, 1));
   inDockerHalf('PUBLIC_NETWORK_GATEWAY', publicGateway);

@@ -40,7 +40,7 @@ export const VARIABLES: readonly VariableSpec[] = [
   { name: 'NETWORK_GATEWAY', shownDefault: 'first address of FIXED_RANGE', description: "Gateway of `private-subnet`: router1's interface." },
   { name: 'NEUTRON_CREATE_INITIAL_NETWORKS', shownDefault: 'True', description: '`lab stack` makes `public`, `private`, their subnets and `router1`, as DevStack; False leaves Neutron empty.' },
   { name: 'STRONGSWAN_SUBNET', shownDefault: '10.2.0.0/24', description: 'The subnet the strongSwan peer protects (the remote site).' },
-  { name: 'STRONGSWAN_IP', shownDefault: '172.24.4.10', description: "The strongSwan peer's address on the public network (FLOATING_RANGE); its IKE id." },
+  { name: 'STRONGSWAN_IP', shownDefault: 'tenth address of FLOATING_RANGE (172.24.4.10)', description: "The strongSwan peer's address on the public network (FLOATING_RANGE); its IKE id." },
   { name: 'STRONGSWAN_PSK', shownDefault: '(generated)', description: "The peer's pre-shared key; generated once per lab when unset.", secret: true },
   { name: 'STRONGSWAN_IKE_VERSION', shownDefault: '1', description: 'IKE version of the peer (1 or 2); 1 matches a Neutron IKE policy with ike_version v1, the default.' },
   { name: 'STRONGSWAN_IKE_PROPOSALS', shownDefault: 'aes128-sha1-modp1536', description: "IKE proposals; the default matches Neutron's default IKE policy (aes-128, sha1, group5)." },
