@@ -1,7 +1,7 @@
 // `lab check`, the data path: routers hosted by the L3 agent with their namespace in q-vpn
 // and their gateway reachable from the peer, and each IPsec site connection's SAs on both
 // sides (the router's charon, the strongSwan peer). Same form as the other checks.
-import type { CheckContext, CheckResult } from './check.js';
+import { unanswered, type CheckContext, type CheckResult } from './check.js';
 import { STRONGSWAN_DEVICE_DRIVER } from './config/variables.js';
 import type { ContainerInfo } from './engine.js';
 
@@ -40,7 +40,7 @@ export async function routersHosted(ctx: CheckContext): Promise<CheckResult> {
   const id = 'routers';
   const title = 'routers are hosted by the L3 agent on q-vpn, with their namespace there';
   const routers = await list<Router>(ctx, '/v2.0/routers', 'routers');
-  if (typeof routers === 'string') return { id, title, ok: false, evidence: [routers], fix: 'cannot tell while the API does not answer: see the checks above' };
+  if (typeof routers === 'string') return unanswered(id, title, routers, 'API');
   if (routers.length === 0) return { id, title, ok: true, evidence: ['no router yet (lab stack makes router1 unless NEUTRON_CREATE_INITIAL_NETWORKS=False)'] };
   const vpn = running(ctx, 'q-vpn');
   const namespaces = vpn ? (await run(ctx, vpn, ['ip', 'netns', 'list'])).output : '';
@@ -72,7 +72,7 @@ export async function gatewaysReachable(ctx: CheckContext): Promise<CheckResult>
   const id = 'gateway';
   const title = "routers' gateways answer the strongSwan peer on the public network";
   const routers = await list<Router>(ctx, '/v2.0/routers', 'routers');
-  if (typeof routers === 'string') return { id, title, ok: false, evidence: [routers], fix: 'cannot tell while the API does not answer: see the checks above' };
+  if (typeof routers === 'string') return unanswered(id, title, routers, 'API');
   const peer = running(ctx, 'strongswan');
   const gateways = routers.flatMap((r) => (r.external_gateway_info?.external_fixed_ips ?? []).map((ip) => ({ router: r.name || r.id, address: ip.ip_address })));
   if (!peer || gateways.length === 0) return { id, title, ok: true, evidence: [peer ? 'no router has a gateway yet' : 'strongswan is not running: nothing to ping from'] };
@@ -107,7 +107,7 @@ export async function ikeSas(ctx: CheckContext): Promise<CheckResult> {
   const id = 'ike';
   const title = 'IPsec site connections have their IKE SA and CHILD_SA on both sides';
   const connections = await list<Connection>(ctx, '/v2.0/vpn/ipsec-site-connections', 'ipsec_site_connections');
-  if (typeof connections === 'string') return { id, title, ok: false, evidence: [connections], fix: 'cannot tell while the VPN API does not answer: see the checks above' };
+  if (typeof connections === 'string') return unanswered(id, title, connections, 'VPN API');
   if (connections.length === 0) return { id, title, ok: true, evidence: ['no ipsec-site-connection yet (lab vpn demo makes one)'] };
   const drivers = ctx.lab.config.deviceDrivers.map((d) => d.value);
   if (!drivers.includes(STRONGSWAN_DEVICE_DRIVER)) {

@@ -21,6 +21,11 @@ export interface CheckResult {
   fix?: string;
 }
 
+/** A check that cannot look while Neutron does not answer; the API checks before it say why. */
+export function unanswered(id: string, title: string, evidence: string, api: string): CheckResult {
+  return { id, title, ok: false, evidence: [evidence], fix: `cannot tell while the ${api} does not answer: see the checks above` };
+}
+
 export interface LogHit {
   file: string;
   line: number;
@@ -238,7 +243,7 @@ async function nothingPending(ctx: Context): Promise<CheckResult> {
   for (const kind of ['vpnservices', 'ipsec-site-connections']) {
     const answer = await ctx.get(`/v2.0/vpn/${kind}`);
     if (!('status' in answer) || answer.status !== 200) {
-      return { id: 'pending', title, ok: false, evidence: [`GET ${ctx.api}/v2.0/vpn/${kind}: ${'status' in answer ? answer.status : answer.error}`], fix: 'cannot tell while the VPN API does not answer: see the checks above' };
+      return unanswered('pending', title, `GET ${ctx.api}/v2.0/vpn/${kind}: ${'status' in answer ? answer.status : answer.error}`, 'VPN API');
     }
     const items = Object.values(answer.body as Record<string, VpnResource[]>)[0] ?? [];
     for (const item of items) if (item.status.startsWith('PENDING_')) pending.push(`${kind} ${item.name || item.id}: ${item.status}`);

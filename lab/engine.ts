@@ -151,7 +151,7 @@ export class Engine {
   /** The subnets the engine gave a network (none when it has no such network). */
   async networkSubnets(name: string): Promise<string[]> {
     const networks = await this.docker.listNetworks({ filters: { name: [name] } });
-    return networks.filter((n) => n.Name === name).flatMap((n) => (n.IPAM?.Config ?? []).flatMap((c) => (c.Subnet ? [c.Subnet] : [])));
+    return networks.filter((n) => n.Name === name).flatMap(subnetsOf);
   }
 
   private async networkExists(name: string): Promise<boolean> {
@@ -162,7 +162,7 @@ export class Engine {
   /** Throws SubnetInUse when another network of the engine's overlaps `subnet`. */
   private async refuseTakenSubnet(name: string, subnet: string): Promise<void> {
     const networks = await this.docker.listNetworks();
-    const used = networks.filter((n) => n.Name !== name).flatMap((n) => (n.IPAM?.Config ?? []).flatMap((c) => (c.Subnet && isCidr(c.Subnet) ? [{ network: n.Name, subnet: c.Subnet, project: n.Labels?.[LABEL.project] }] : [])));
+    const used = networks.filter((n) => n.Name !== name).flatMap((n) => subnetsOf(n).filter(isCidr).map((subnet) => ({ network: n.Name, subnet, project: n.Labels?.[LABEL.project] })));
     const holders = used.filter((u) => overlaps(u.subnet, subnet));
     if (holders.length > 0) throw new SubnetInUse(name, subnet, holders, used.map((u) => u.subnet));
   }
@@ -389,6 +389,10 @@ function demuxBuffer(buffer: Buffer): string {
 function splitRef(ref: string): [string, string] {
   const colon = ref.lastIndexOf(':');
   return colon > ref.lastIndexOf('/') ? [ref.slice(0, colon), ref.slice(colon + 1)] : [ref, 'latest'];
+}
+
+function subnetsOf(network: Docker.NetworkInspectInfo): string[] {
+  return (network.IPAM?.Config ?? []).flatMap((c) => (c.Subnet ? [c.Subnet] : []));
 }
 
 /** The engine's ways of refusing a subnet: its address pools, the bridge driver, a taken gateway. */
