@@ -46,7 +46,14 @@ export interface CatalogService {
   oneShot: boolean;
   /** Gets the developer's `enable_plugin` directories, read-only and on its Python path. */
   plugins: boolean;
+  /** Docker's restart policy (Compose's `restart`): what the engine does when it exits. */
+  restart: RestartPolicy;
+  /** Compose's `mem_limit`, in bytes: a runaway is stopped there, not at the host's end. */
+  memLimitBytes: number | undefined;
 }
+
+export const RESTART_POLICIES = ['no', 'always', 'on-failure', 'unless-stopped'] as const;
+export type RestartPolicy = (typeof RESTART_POLICIES)[number];
 
 export interface NetworkIpam {
   subnet: string;
@@ -65,7 +72,7 @@ export interface Catalog {
 }
 
 const TOP_KEYS = new Set(['services', 'networks', 'volumes']);
-const SERVICE_KEYS = new Set(['build', 'hostname', 'command', 'environment', 'volumes', 'ports', 'networks', 'depends_on', 'healthcheck', 'cap_add', 'security_opt', 'devices', 'x-lab']);
+const SERVICE_KEYS = new Set(['build', 'hostname', 'command', 'environment', 'volumes', 'ports', 'networks', 'depends_on', 'healthcheck', 'cap_add', 'security_opt', 'devices', 'restart', 'mem_limit', 'x-lab']);
 const BUILD_KEYS = new Set(['context']);
 const HEALTH_KEYS = new Set(['test', 'interval', 'timeout', 'retries', 'start_period']);
 const XLAB_KEYS = new Set(['service', 'timeout', 'ready', 'plugins']);
@@ -178,7 +185,26 @@ function readService(name: string, raw: Record<string, unknown>, ctx: Context): 
     ready: readReady(xlab.ready ?? [], ctx, `${at}.x-lab.ready`),
     oneShot: false,
     plugins: xlab.plugins === true,
+    restart: restartPolicy(raw.restart ?? 'no', ctx, `${at}.restart`),
+    memLimitBytes: raw.mem_limit === undefined ? undefined : byteSize(raw.mem_limit, ctx, `${at}.mem_limit`),
   };
+}
+
+function restartPolicy(raw: unknown, ctx: Context, at: string): RestartPolicy {
+  if ((RESTART_POLICIES as readonly unknown[]).includes(raw)) return raw as RestartPolicy;
+  ctx.problems.add(ctx.display, `${at}: "${String(raw)}" is not a restart policy (${RESTART_POLICIES.join(', ')})`);
+  return 'no';
+}
+
+/** Compose's byte sizes: 512m, 2g, 64k, or a plain number of bytes. */
+function byteSize(raw: unknown, ctx: Context, at: string): number | undefined {
+  const match = /^(\d+)([bkmg]?)$/i.exec(String(raw));
+  if (!match) {
+    ctx.problems.add(ctx.display, `${at}: "${String(raw)}" is not a size like 256m or 2g`);
+    return undefined;
+  }
+  const factor = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(match[2] ?? '').toLowerCase() as '' | 'b' | 'k' | 'm' | 'g'];
+  return Number(match[1]) * factor;
 }
 
 /** Top-level networks: {} or {ipam: {config: [{subnet: CIDR, ip_range?: CIDR, gateway?: IP}]}}. */

@@ -20,6 +20,8 @@ export interface ContainerInfo {
   startedAt: string | undefined;
   finishedAt: string | undefined;
   exitCode: number | undefined;
+  /** How often the engine restarted it (its restart policy). */
+  restartCount: number;
   image: string;
   ports: string[];
   configHash: string | undefined;
@@ -53,21 +55,71 @@ export class SubnetInUse extends OperationError {
   }
 }
 
+/** A Docker call that got no answer within its bound, or whose connection to the engine broke. */
+export class EngineStopped extends OperationError {
+  constructor(readonly step: string, detail: string) {
+    super(`the Docker engine stopped answering during ${step} (${detail}); see whether it runs (docker info; scripts/prepare-host.sh starts one), then run the command again`);
+  }
+}
+
+/**
+ * The bound of one request to the engine, in seconds: LAB_ENGINE_TIMEOUT, else 60. Long
+ * operations (builds, imports, pulls) have their own, longer bounds.
+ */
+export function engineTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const seconds = Number(env.LAB_ENGINE_TIMEOUT);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 60_000;
+}
+
+const BUILD_BOUND_MS = 30 * 60_000;
+const IMPORT_BOUND_MS = 10 * 60_000;
+/** Lab's own commands in containers (checks, the demo's client calls, lab-probe). */
+const EXEC_BOUND_MS = 180_000;
+
+export interface ExecOptions {
+  /** Extra environment of the command: how a secret reaches it without its command line. */
+  env?: Record<string, string>;
+  /** Bound on the command's run; undefined: none (a user's own `lab exec` command). */
+  timeoutMs?: number | undefined;
+}
+
 export class Engine {
   private readonly docker: Docker;
+  private readonly callMs: number;
 
-  constructor(options?: Docker.DockerOptions) {
+  constructor(options?: Docker.DockerOptions, callMs = engineTimeoutMs()) {
     this.docker = new Docker(options);
+    this.callMs = callMs;
   }
 
   /** Throws a message saying how to get an engine when none answers. */
   async requireEngine(): Promise<void> {
     try {
-      await withTimeout(this.docker.ping(), 5000, 'no answer within 5 s');
+      await this.call('a ping', (abortSignal) => (this.docker.ping as (options: object) => Promise<unknown>).call(this.docker, { abortSignal }), Math.min(5000, this.callMs));
     } catch (error) {
+      const detail = error instanceof EngineStopped ? /\((.*)\);/.exec(error.message)?.[1] ?? error.message : (error as Error).message;
       throw new OperationError(
-        `no Docker engine answers (${(error as Error).message}): start one with scripts/prepare-host.sh (as root; installs docker.io and starts dockerd), or set DOCKER_HOST`,
+        `no Docker engine answers (${detail}): start one with scripts/prepare-host.sh (as root; installs docker.io and starts dockerd), or set DOCKER_HOST`,
       );
+    }
+  }
+
+  /**
+   * One bounded request: aborted at the bound (so no socket is left waiting and lab can
+   * exit), and a broken connection to the engine becomes EngineStopped naming the step.
+   */
+  private async call<T>(step: string, request: (signal: AbortSignal) => Promise<T>, ms = this.callMs, outer?: AbortSignal): Promise<T> {
+    const bound = new AbortController();
+    const timer = setTimeout(() => bound.abort(), ms);
+    const signal = outer ? AbortSignal.any([bound.signal, outer]) : bound.signal;
+    try {
+      return await request(signal);
+    } catch (error) {
+      if (bound.signal.aborted) throw new EngineStopped(step, `no answer within ${ms / 1000} s`);
+      if (isConnectionError(error)) throw new EngineStopped(step, (error as Error).message);
+      throw error;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -75,7 +127,7 @@ export class Engine {
 
   async imageId(ref: string): Promise<string | undefined> {
     try {
-      return (await this.docker.getImage(ref).inspect()).Id;
+      return (await this.call(`the inspect of image ${ref}`, (abortSignal) => this.docker.getImage(ref).inspect(signalled({}, abortSignal)))).Id;
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
@@ -85,10 +137,11 @@ export class Engine {
   /** Tries a pull; false when the image cannot be had (no registry), within the bound. */
   async tryPull(ref: string, timeoutMs: number): Promise<boolean> {
     try {
-      const stream = await withTimeout(this.docker.pull(ref), timeoutMs, 'pull timed out');
-      await withTimeout(followProgress(this.docker, stream), timeoutMs, 'pull timed out');
+      await this.call(`the pull of ${ref}`, async (abortSignal) => followProgress(this.docker, await this.docker.pull(ref, { abortSignal })), timeoutMs);
       return (await this.imageId(ref)) !== undefined;
-    } catch {
+    } catch (error) {
+      // The engine itself gone is not "no registry": that is said as it is.
+      if (error instanceof EngineStopped && !/no answer within/.test(error.message)) throw error;
       return false;
     }
   }
@@ -96,8 +149,7 @@ export class Engine {
   /** `docker import` of a root file system tar stream. */
   async importRootfs(tar: Readable, ref: string, changes: string[]): Promise<void> {
     const [repo, tag] = splitRef(ref);
-    const stream = await this.docker.importImage(tar, { repo, tag, changes } as object);
-    await followProgress(this.docker, stream);
+    await this.call(`the import of ${ref}`, async (abortSignal) => followProgress(this.docker, await this.docker.importImage(tar, { repo, tag, changes, abortSignal } as object)), IMPORT_BOUND_MS);
     if ((await this.imageId(ref)) === undefined) throw new OperationError(`docker import did not produce ${ref}`);
   }
 
@@ -106,7 +158,6 @@ export class Engine {
    * failure signal (the API answers 200 even when a RUN step fails).
    */
   async build(contextDir: string, files: string[], tag: string, buildArgs: Record<string, string>, labels: Record<string, string>, onLine: (line: string) => void, signal?: AbortSignal): Promise<void> {
-    const stream = await this.docker.buildImage({ context: contextDir, src: files }, { t: tag, buildargs: buildArgs, labels, rm: true, forcerm: true, ...(signal ? { abortSignal: signal } : {}) });
     const lastLines: string[] = [];
     const remember = (line: string) => {
       lastLines.push(line);
@@ -114,23 +165,32 @@ export class Engine {
       onLine(line);
     };
     let failure: string | undefined;
-    await followProgress(this.docker, stream, (event: { stream?: string; error?: string; errorDetail?: { message?: string } }) => {
-      if (event.stream) for (const line of event.stream.split('\n')) if (line.trim() !== '') remember(line.trimEnd());
-      if (event.error || event.errorDetail) failure = event.errorDetail?.message ?? event.error;
-    }).catch((error: Error) => {
-      failure ??= error.message;
-    });
+    await this.call(
+      `the build of ${tag}`,
+      async (abortSignal) => {
+        const stream = await this.docker.buildImage({ context: contextDir, src: files }, { t: tag, buildargs: buildArgs, labels, rm: true, forcerm: true, abortSignal });
+        await followProgress(this.docker, stream, (event: { stream?: string; error?: string; errorDetail?: { message?: string } }) => {
+          if (event.stream) for (const line of event.stream.split('\n')) if (line.trim() !== '') remember(line.trimEnd());
+          if (event.error || event.errorDetail) failure = event.errorDetail?.message ?? event.error;
+        }).catch((error: Error) => {
+          if (abortSignal.aborted) throw error;
+          failure ??= error.message;
+        });
+      },
+      BUILD_BOUND_MS,
+      signal,
+    );
     if (failure !== undefined) throw new BuildFailed(tag, failure, lastLines);
     if ((await this.imageId(tag)) === undefined) throw new BuildFailed(tag, 'the engine reported no error but the image is missing', lastLines);
   }
 
   async listImages(label: string): Promise<{ id: string; tags: string[] }[]> {
-    const images = await this.docker.listImages({ filters: { label: [label] } });
+    const images = await this.call(`the listing of images labelled ${label}`, (abortSignal) => this.docker.listImages({ filters: { label: [label] }, abortSignal }));
     return images.map((i) => ({ id: i.Id, tags: i.RepoTags ?? [] }));
   }
 
   async removeImage(ref: string): Promise<void> {
-    await this.docker.getImage(ref).remove({});
+    await this.call(`the removal of image ${ref}`, (abortSignal) => this.docker.getImage(ref).remove({ abortSignal }));
   }
 
   // ---- networks and volumes ----
@@ -138,8 +198,9 @@ export class Engine {
   async ensureNetwork(name: string, labels: Record<string, string>, ipam?: NetworkIpam): Promise<void> {
     if (await this.networkExists(name)) return;
     if (ipam) await this.refuseTakenSubnet(name, ipam.subnet);
+    const IPAM = ipam ? { Driver: 'default', Config: [{ Subnet: ipam.subnet, ...(ipam.ipRange ? { IPRange: ipam.ipRange } : {}), ...(ipam.gateway ? { Gateway: ipam.gateway } : {}) }] } : undefined;
     try {
-      await this.docker.createNetwork({ Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true, ...(ipam ? { IPAM: { Driver: 'default', Config: [{ Subnet: ipam.subnet, ...(ipam.ipRange ? { IPRange: ipam.ipRange } : {}), ...(ipam.gateway ? { Gateway: ipam.gateway } : {}) }] } } : {}) });
+      await this.call(`the creation of network ${name}`, (abortSignal) => this.docker.createNetwork({ Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true, ...(IPAM ? { IPAM } : {}), abortSignal } as Docker.NetworkCreateOptions));
     } catch (error) {
       if (!ipam || !isSubnetConflict(error)) throw error;
       // Another network took the subnet between the look and the create.
@@ -150,58 +211,63 @@ export class Engine {
 
   /** The subnets the engine gave a network (none when it has no such network). */
   async networkSubnets(name: string): Promise<string[]> {
-    const networks = await this.docker.listNetworks({ filters: { name: [name] } });
-    return networks.filter((n) => n.Name === name).flatMap(subnetsOf);
+    return (await this.networksNamed(name)).flatMap(subnetsOf);
   }
 
   private async networkExists(name: string): Promise<boolean> {
-    const existing = await this.docker.listNetworks({ filters: { name: [name] } });
-    return existing.some((n) => n.Name === name);
+    return (await this.networksNamed(name)).length > 0;
+  }
+
+  private async networksNamed(name: string): Promise<Docker.NetworkInspectInfo[]> {
+    const networks = await this.call(`the lookup of network ${name}`, (abortSignal) => this.docker.listNetworks({ filters: { name: [name] }, abortSignal }));
+    return networks.filter((n) => n.Name === name);
   }
 
   /** Throws SubnetInUse when another network of the engine's overlaps `subnet`. */
   private async refuseTakenSubnet(name: string, subnet: string): Promise<void> {
-    const networks = await this.docker.listNetworks();
+    const networks = await this.call('the listing of networks', (abortSignal) => this.docker.listNetworks({ abortSignal }));
     const used = networks.filter((n) => n.Name !== name).flatMap((n) => subnetsOf(n).filter(isCidr).map((subnet) => ({ network: n.Name, subnet, project: n.Labels?.[LABEL.project] })));
     const holders = used.filter((u) => overlaps(u.subnet, subnet));
     if (holders.length > 0) throw new SubnetInUse(name, subnet, holders, used.map((u) => u.subnet));
   }
 
   async connectNetwork(container: string, network: string, aliases: string[], ipv4Address?: string): Promise<void> {
-    await this.docker.getNetwork(network).connect({ Container: container, EndpointConfig: { Aliases: aliases, ...(ipv4Address ? { IPAMConfig: { IPv4Address: ipv4Address } } : {}) } });
+    await this.call(`connecting ${container} to network ${network}`, (abortSignal) =>
+      this.docker.getNetwork(network).connect(signalled({ Container: container, EndpointConfig: { Aliases: aliases, ...(ipv4Address ? { IPAMConfig: { IPv4Address: ipv4Address } } : {}) } }, abortSignal)),
+    );
   }
 
   async listNetworks(project: string): Promise<ResourceInfo[]> {
-    const networks = await this.docker.listNetworks({ filters: { label: [`${LABEL.project}=${project}`] } });
+    const networks = await this.call(`the listing of lab ${project}'s networks`, (abortSignal) => this.docker.listNetworks({ filters: { label: [`${LABEL.project}=${project}`] }, abortSignal }));
     return networks.map((n) => ({ name: n.Name, labels: n.Labels ?? {} }));
   }
 
   async removeNetwork(name: string): Promise<void> {
-    await ignoreNotFound(this.docker.getNetwork(name).remove());
+    await ignoreNotFound(this.call(`the removal of network ${name}`, (abortSignal) => this.docker.getNetwork(name).remove({ abortSignal })));
   }
 
   async ensureVolume(name: string, labels: Record<string, string>): Promise<void> {
     try {
-      await this.docker.getVolume(name).inspect();
+      await this.call(`the inspect of volume ${name}`, (abortSignal) => this.docker.getVolume(name).inspect({ abortSignal }));
     } catch (error) {
       if (!isNotFound(error)) throw error;
-      await this.docker.createVolume({ Name: name, Labels: labels });
+      await this.call(`the creation of volume ${name}`, (abortSignal) => this.docker.createVolume({ Name: name, Labels: labels, abortSignal } as Docker.VolumeCreateOptions));
     }
   }
 
   async listVolumes(project: string): Promise<ResourceInfo[]> {
-    const { Volumes } = await this.docker.listVolumes({ filters: { label: [`${LABEL.project}=${project}`] } });
+    const { Volumes } = await this.call(`the listing of lab ${project}'s volumes`, (abortSignal) => this.docker.listVolumes({ filters: { label: [`${LABEL.project}=${project}`] }, abortSignal }));
     return (Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
   }
 
   async removeVolume(name: string): Promise<void> {
-    await ignoreNotFound(this.docker.getVolume(name).remove());
+    await ignoreNotFound(this.call(`the removal of volume ${name}`, (abortSignal) => this.docker.getVolume(name).remove({ abortSignal })));
   }
 
   /** Every project (lab.project value) that has a container, network or volume here. */
   async projects(): Promise<string[]> {
-    const containers = await this.docker.listContainers({ all: true, filters: { label: [LABEL.project] } });
-    const networks = await this.docker.listNetworks({ filters: { label: [LABEL.project] } });
+    const containers = await this.call('the listing of labs', (abortSignal) => this.docker.listContainers({ all: true, filters: { label: [LABEL.project] }, abortSignal }));
+    const networks = await this.call('the listing of labs', (abortSignal) => this.docker.listNetworks({ filters: { label: [LABEL.project] }, abortSignal }));
     const names = new Set([...containers.map((c) => c.Labels[LABEL.project]), ...networks.map((n) => n.Labels?.[LABEL.project])]);
     return [...names].filter((n): n is string => typeof n === 'string').sort();
   }
@@ -209,7 +275,7 @@ export class Engine {
   // ---- containers ----
 
   async listContainers(project: string): Promise<ContainerInfo[]> {
-    const list = await this.docker.listContainers({ all: true, filters: { label: [`${LABEL.project}=${project}`] } });
+    const list = await this.call(`the listing of lab ${project}'s containers`, (abortSignal) => this.docker.listContainers({ all: true, filters: { label: [`${LABEL.project}=${project}`] }, abortSignal }));
     const infos = await Promise.all(list.map((c) => this.inspectContainer(c.Id)));
     return infos.filter((i): i is ContainerInfo => i !== undefined);
   }
@@ -217,7 +283,7 @@ export class Engine {
   async inspectContainer(idOrName: string): Promise<ContainerInfo | undefined> {
     let data: Docker.ContainerInspectInfo;
     try {
-      data = await this.docker.getContainer(idOrName).inspect();
+      data = await this.call(`the inspect of container ${shortId(idOrName)}`, (abortSignal) => this.docker.getContainer(idOrName).inspect({ abortSignal }));
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
@@ -237,6 +303,7 @@ export class Engine {
       startedAt: data.State.StartedAt,
       finishedAt: data.State.FinishedAt,
       exitCode: data.State.ExitCode,
+      restartCount: data.RestartCount ?? 0,
       image: data.Config.Image,
       ports,
       configHash: labels[LABEL.configHash],
@@ -246,26 +313,27 @@ export class Engine {
   }
 
   async createContainer(options: ContainerCreate): Promise<string> {
-    const container = await this.docker.createContainer(options);
+    const container = await this.call(`the creation of container ${options.name ?? ''}`, (abortSignal) => this.docker.createContainer({ ...options, abortSignal } as ContainerCreate));
     return container.id;
   }
 
   async startContainer(id: string): Promise<void> {
     try {
-      await this.docker.getContainer(id).start();
+      await this.call(`the start of container ${shortId(id)}`, (abortSignal) => this.docker.getContainer(id).start({ abortSignal }));
     } catch (error) {
       // 304: already running.
       if ((error as { statusCode?: number }).statusCode !== 304) throw error;
     }
   }
 
+  /** The engine waits `stopSeconds` before it kills: the bound is that plus the usual one. */
   async restartContainer(id: string, stopSeconds: number): Promise<void> {
-    await this.docker.getContainer(id).restart({ t: stopSeconds });
+    await this.call(`the restart of container ${shortId(id)}`, (abortSignal) => this.docker.getContainer(id).restart({ t: stopSeconds, abortSignal }), stopSeconds * 1000 + this.callMs);
   }
 
   async stopContainer(id: string, stopSeconds: number): Promise<void> {
     try {
-      await this.docker.getContainer(id).stop({ t: stopSeconds });
+      await this.call(`the stop of container ${shortId(id)}`, (abortSignal) => this.docker.getContainer(id).stop({ t: stopSeconds, abortSignal }), stopSeconds * 1000 + this.callMs);
     } catch (error) {
       const status = (error as { statusCode?: number }).statusCode;
       if (status !== 304 && !isNotFound(error)) throw error;
@@ -273,13 +341,13 @@ export class Engine {
   }
 
   async removeContainer(id: string): Promise<void> {
-    await ignoreNotFound(this.docker.getContainer(id).remove({ force: true, v: false }));
+    await ignoreNotFound(this.call(`the removal of container ${shortId(id)}`, (abortSignal) => this.docker.getContainer(id).remove({ force: true, v: false, abortSignal })));
   }
 
   /** The last `tail` lines of a container's stdout and stderr, in order. */
   async logTail(id: string, tail: number): Promise<string[]> {
     try {
-      const buffer = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail, follow: false })) as unknown as Buffer;
+      const buffer = (await this.call(`reading the log of container ${shortId(id)}`, (abortSignal) => this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail, follow: false, abortSignal }))) as unknown as Buffer;
       return demuxBuffer(buffer).split('\n').filter((l) => l !== '');
     } catch (error) {
       if (isNotFound(error)) return [];
@@ -291,9 +359,10 @@ export class Engine {
    * Streams a container's log lines (stdout and stderr as Docker stored them, in order),
    * each with Docker's RFC 3339 nanosecond timestamp, from `since` (Unix seconds, may be
    * fractional) until the container stops or `stop` is called; `onEnd` is called once.
+   * The bound is on the engine's answer; the stream then lasts as long as the container.
    */
   async followLogs(id: string, onLine: (timestamp: string, text: string) => void, options: { since?: string; onEnd?: () => void } = {}): Promise<() => void> {
-    const stream = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, follow: true, timestamps: true, ...(options.since ? { since: options.since as unknown as number } : {}) })) as unknown as Readable;
+    const stream = (await this.call(`following the log of container ${shortId(id)}`, (abortSignal) => this.docker.getContainer(id).logs({ stdout: true, stderr: true, follow: true, timestamps: true, ...(options.since ? { since: options.since as unknown as number } : {}), abortSignal }))) as unknown as Readable;
     const out = new PassThrough();
     this.docker.modem.demuxStream(stream, out, out);
     let rest = '';
@@ -325,7 +394,7 @@ export class Engine {
 
   /** Container start, die and destroy events of one lab, as they happen. */
   async containerEvents(project: string, onEvent: (event: { action: string; id: string; service: string }) => void): Promise<() => void> {
-    const stream = (await this.docker.getEvents({ filters: { type: ['container'], label: [`${LABEL.project}=${project}`], event: ['start', 'die', 'destroy'] } })) as unknown as Readable;
+    const stream = (await this.call(`subscribing to lab ${project}'s events`, (abortSignal) => this.docker.getEvents({ filters: { type: ['container'], label: [`${LABEL.project}=${project}`], event: ['start', 'die', 'destroy'] }, abortSignal }))) as unknown as Readable;
     let rest = '';
     stream.on('data', (chunk: Buffer) => {
       const lines = (rest + chunk.toString('utf8')).split('\n');
@@ -339,30 +408,45 @@ export class Engine {
     return () => stream.destroy();
   }
 
-  /** Runs a command in a running container with its output passed through; its exit code. */
-  async execPassThrough(id: string, cmd: string[], stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): Promise<number> {
-    const exec = await this.docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-    const stream = await exec.start({ hijack: true, stdin: false });
+  /**
+   * Runs a command in a running container with its output passed through; its exit code.
+   * Each request is bounded; the command's own run is bounded by `timeoutMs` when given.
+   */
+  async execPassThrough(id: string, cmd: string[], stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream, options: ExecOptions = {}): Promise<number> {
+    const what = `the command ${cmd[0] ?? ''} in container ${shortId(id)}`;
+    const Env = Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`);
+    const exec = await this.call(`the start of ${what}`, (abortSignal) => this.docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, ...(Env.length > 0 ? { Env } : {}), abortSignal } as Docker.ExecCreateOptions));
+    const stream = await this.call(`the start of ${what}`, (abortSignal) => exec.start({ hijack: true, stdin: false, abortSignal } as Docker.ExecStartOptions));
     this.docker.modem.demuxStream(stream, stdout, stderr);
-    await new Promise<void>((resolve, reject) => {
+    const finished = new Promise<void>((resolve, reject) => {
       stream.on('end', resolve);
       stream.on('close', resolve);
       stream.on('error', reject);
     });
+    if (options.timeoutMs === undefined) await finished;
+    else {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), options.timeoutMs)));
+      const outcome = await Promise.race([finished, late]).finally(() => clearTimeout(timer));
+      if (outcome === 'late') {
+        stream.destroy();
+        throw new OperationError(`${what} did not finish within ${(options.timeoutMs / 1000).toFixed(0)} s`);
+      }
+    }
     for (let i = 0; i < 50; i++) {
-      const info = await exec.inspect();
+      const info = await this.call(`the inspect of ${what}`, (abortSignal) => exec.inspect({ abortSignal }));
       if (!info.Running) return info.ExitCode ?? 1;
       await new Promise((r) => setTimeout(r, 20));
     }
-    return (await exec.inspect()).ExitCode ?? 1;
+    return (await this.call(`the inspect of ${what}`, (abortSignal) => exec.inspect({ abortSignal }))).ExitCode ?? 1;
   }
 
-  /** Runs a command in a running container; its output (stdout and stderr together) and exit code. */
-  async exec(id: string, cmd: string[]): Promise<{ exitCode: number; output: string }> {
+  /** Runs one of lab's own commands in a running container (bounded); its output (stdout and stderr together) and exit code. */
+  async exec(id: string, cmd: string[], options: ExecOptions = {}): Promise<{ exitCode: number; output: string }> {
     const out = new PassThrough();
     const chunks: Buffer[] = [];
     out.on('data', (c: Buffer) => chunks.push(c));
-    const exitCode = await this.execPassThrough(id, cmd, out, out);
+    const exitCode = await this.execPassThrough(id, cmd, out, out, { timeoutMs: EXEC_BOUND_MS, ...options });
     return { exitCode, output: Buffer.concat(chunks).toString('utf8') };
   }
 }
@@ -413,11 +497,18 @@ async function ignoreNotFound(promise: Promise<unknown>): Promise<void> {
   }
 }
 
-async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** Every dockerode call takes `abortSignal` in its options; not every one of its types says so. */
+function signalled<T extends object>(options: T, abortSignal: AbortSignal): T {
+  return { ...options, abortSignal } as T;
+}
+
+/** The engine's socket is gone, refused or cut: it is not there to answer. */
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: string }).code ?? '';
+  return ['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT'].includes(code) || /socket hang up/i.test((error as Error).message ?? '');
+}
+
+/** Docker's ids are long; messages name containers by the first twelve characters. */
+function shortId(idOrName: string): string {
+  return /^[0-9a-f]{64}$/.test(idOrName) ? idOrName.slice(0, 12) : idOrName;
 }

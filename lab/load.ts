@@ -6,7 +6,8 @@ import path from 'node:path';
 import { InputError, type Problem } from './errors.js';
 import { evaluateLocalrc } from './localrc/evaluate.js';
 import { locateLocalrc } from './localrc/source.js';
-import { fileSecrets, storeSecrets, writeRendered } from './config/labdir.js';
+import { fileSecrets, prepareLabDir, storeSecrets, writeRendered } from './config/labdir.js';
+import { requirePlaces } from './config/places.js';
 import { renderConfig, type Rendering } from './config/render.js';
 import { resolveConfig, trackedVariables, type LabConfig, type SecretSource } from './config/resolve.js';
 import { DEFAULT_SERVICES } from './config/services.js';
@@ -21,6 +22,11 @@ export interface LoadOptions {
 export interface LoadedLab {
   config: LabConfig;
   rendering: Rendering;
+  /**
+   * The same localrc resolved again (bash is not run again): under the lab's lock, the
+   * passwords another run stored meanwhile are used instead of generating others.
+   */
+  again(): LoadedLab;
 }
 
 export async function loadLab(options: LoadOptions = {}): Promise<LoadedLab> {
@@ -28,13 +34,16 @@ export async function loadLab(options: LoadOptions = {}): Promise<LoadedLab> {
   const env = options.env ?? process.env;
   const input = locateLocalrc(options.localrc, cwd);
   const evaluated = await evaluateLocalrc(input, trackedVariables(input), env, DEFAULT_SERVICES);
-  const config = resolveConfig(input, evaluated, env, options.secrets ?? fileSecrets);
-  requirePluginDirectories(config);
-  config.warnings.push(...unreachableClasses(config));
-  const rendering = renderConfig(config);
-  const extensions = rendering.vpn.find((v) => v.key === 'extensions')?.values.at(-1)?.value ?? '';
-  config.agentLoadsVpnExtension = extensions.split(',').map((e) => e.trim()).includes('vpnaas');
-  return { config, rendering };
+  const resolve = (): LoadedLab => {
+    const config = resolveConfig(input, evaluated, env, options.secrets ?? fileSecrets);
+    requirePluginDirectories(config);
+    config.warnings.push(...unreachableClasses(config));
+    const rendering = renderConfig(config);
+    const extensions = rendering.vpn.find((v) => v.key === 'extensions')?.values.at(-1)?.value ?? '';
+    config.agentLoadsVpnExtension = extensions.split(',').map((e) => e.trim()).includes('vpnaas');
+    return { config, rendering, again: resolve };
+  };
+  return resolve();
 }
 
 /** An enable_plugin directory must exist: it is mounted into q-svc and q-vpn. */
@@ -72,8 +81,13 @@ function unreachableClasses(config: LabConfig): Problem[] {
   return problems;
 }
 
-/** Keeps generated passwords and writes the rendered files into LAB_DIR. */
+/**
+ * Keeps generated passwords and writes the rendered files into LAB_DIR, after making sure
+ * every place lab writes to is its own (exit 2 and nothing written otherwise).
+ */
 export function persistLab(lab: LoadedLab): string[] {
+  requirePlaces(lab.config);
+  prepareLabDir(lab.config.labDir, lab.config.labName);
   storeSecrets(lab.config.labDir, lab.config.newSecrets);
   return writeRendered(lab.config.labDir, lab.rendering.files);
 }

@@ -120,8 +120,10 @@ function createOptions(project: string, service: CatalogService, image: string):
       ...(service.securityOpt.includes('systempaths=unconfined') ? { MaskedPaths: [], ReadonlyPaths: [] } : {}),
       Devices: service.devices.map((d) => ({ PathOnHost: d, PathInContainer: d, CgroupPermissions: 'rwm' })),
       NetworkMode: network,
-      // Like DevStack: a crashing service stays down, with its log, until restarted.
-      RestartPolicy: { Name: 'no' },
+      // The catalog says per service: Neutron's services stay down when they crash (their
+      // log says why, as in DevStack); the broker, the database and the peers come back.
+      RestartPolicy: { Name: service.restart },
+      ...(service.memLimitBytes !== undefined ? { Memory: service.memLimitBytes, MemorySwap: service.memLimitBytes } : {}),
       // A real init reaps the children agents spawn (dnsmasq, charon, privsep helpers).
       Init: true,
     },

@@ -13,6 +13,8 @@ import { Engine, SubnetInUse, type ContainerInfo } from './engine.js';
 import { OperationError, type Problem } from './errors.js';
 import { contextImage, ensureBaseImage, imageLabels, type BaseImage } from './images.js';
 import { loadLab, persistLab, type LoadedLab } from './load.js';
+import { acquireLabLock } from './lock.js';
+import { requirePlaces, requireWritableLogDir } from './config/places.js';
 import { ensureFollower } from './logs/control.js';
 import { subnetAdvice } from './subnets.js';
 import { maskSecrets } from './mask.js';
@@ -58,6 +60,8 @@ export interface StackOptions {
   onLoaded?: (lab: LoadedLab) => void;
   /** No progress output (for --json and benchmarks). */
   silent?: boolean;
+  /** Told what lab waits for before it starts (another run holding the lab). */
+  notice?: (line: string) => void;
   /**
    * `lab restart`: only these services (ENABLED_SERVICES names) are touched, and those
    * unchanged are restarted rather than left alone.
@@ -87,11 +91,25 @@ async function ensureLabNetwork(engine: Engine, network: Plan['networks'][number
 export async function stackLab(options: StackOptions): Promise<StackResult> {
   const began = Date.now();
   const signal = options.signal ?? new AbortController().signal;
-  const lab = await loadLab({ localrc: options.localrc });
-  const catalog = loadCatalog(catalogVariables(lab.config));
+  const loaded = await loadLab({ localrc: options.localrc });
+  // Bad places are bad input: refused before the engine is even asked.
+  requirePlaces(loaded.config);
+  loadCatalog(catalogVariables(loaded.config));
   const engine = new Engine();
   await engine.requireEngine();
+  const release = await acquireLabLock(loaded.config.labName, options.restart ? 'restart' : 'stack', { ...(options.notice ? { say: options.notice } : {}), signal });
+  try {
+    // Under the lock: passwords a concurrent first run stored are read, not made twice.
+    return await stackLocked(loaded.again(), engine, options, signal, began);
+  } finally {
+    release();
+  }
+}
+
+async function stackLocked(lab: LoadedLab, engine: Engine, options: StackOptions, signal: AbortSignal, began: number): Promise<StackResult> {
+  const catalog = loadCatalog(catalogVariables(lab.config));
   persistLab(lab);
+  requireWritableLogDir(lab.config);
   options.onLoaded?.(lab);
   const warn = (p: Problem) => options.warn?.({ where: p.where, message: maskSecrets(p.message, lab.config.secrets) });
   [...lab.config.warnings, ...lab.rendering.warnings].forEach(warn);

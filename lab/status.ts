@@ -12,6 +12,8 @@ export interface ServiceStatus {
   partOf: string;
   container: string;
   state: string;
+  /** Restarts by the engine (the restart policy), since the container was created. */
+  restarts: number;
   health: string | undefined;
   since: string | undefined;
   ports: string[];
@@ -28,6 +30,7 @@ export async function labStatus(engine: Engine, project: string, lab: LoadedLab 
       partOf: c.partOf,
       container: c.name,
       state: c.state === 'exited' ? `exited (${c.exitCode})` : c.state,
+      restarts: c.restartCount,
       health: c.health,
       since: c.state === 'running' ? c.startedAt : c.finishedAt,
       ports: c.ports,

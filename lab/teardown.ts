@@ -1,6 +1,6 @@
 // `lab unstack` and `lab clean`: everything is found by the lab's labels, so they work on
 // a half-created lab and after the localrc changed or vanished.
-import fs from 'node:fs';
+import { cleanLabDir, type LabDirCleaning } from './config/labdir.js';
 import type { Engine } from './engine.js';
 import { LABEL } from './labels.js';
 import { stopFollower } from './logs/control.js';
@@ -13,6 +13,8 @@ export interface Teardown {
   volumes: string[];
   images: string[];
   labDir: string | undefined;
+  /** What `lab clean` did in the lab directory. */
+  labDirCleaning?: LabDirCleaning;
   imagesInUse: string[];
   /** Whether a log follower was running and was stopped. */
   follower: boolean;
@@ -34,17 +36,21 @@ export async function unstackLab(engine: Engine, project: string, fallbackLabDir
   return { containers: containers.map((c) => c.name), networks: networks.map((n) => n.name), volumes: [], images: [], labDir, imagesInUse: [], follower };
 }
 
-/** Unstack, then the volumes, the lab directory and, with `images`, the images lab built. */
+/**
+ * Unstack, then the volumes, what lab wrote in the lab directory and, with `images`, the
+ * images lab built. The lab directory may come from a network's label: it is only touched
+ * when its marker says it is this lab's (labdir.ts), whatever the label says.
+ */
 export async function cleanLab(engine: Engine, project: string, fallbackLabDir: string, images: boolean): Promise<Teardown> {
   const result = await unstackLab(engine, project, fallbackLabDir || undefined);
   const volumes = await engine.listVolumes(project);
   for (const volume of volumes) await engine.removeVolume(volume.name);
   result.volumes = volumes.map((v) => v.name);
   const labDir = result.labDir ?? fallbackLabDir;
-  if (fs.existsSync(labDir)) {
-    fs.rmSync(labDir, { recursive: true, force: true });
+  if (labDir) {
     result.labDir = labDir;
-  } else result.labDir = undefined;
+    result.labDirCleaning = cleanLabDir(labDir, project);
+  }
   if (images) {
     for (const image of await engine.listImages(LABEL.image)) {
       for (const tag of image.tags) {

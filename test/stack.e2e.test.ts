@@ -2,6 +2,8 @@
 // neutron-server with VPNaaS and the VPN agent, built locally.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { overlaps } from '../lab/config/ipv4.js';
 import { Engine } from '../lab/engine.js';
@@ -173,6 +175,8 @@ describe('lab stack against the real engine', { timeout: 40 * 60_000 }, () => {
     assert.deepEqual(await engine.listContainers(lab.name), []);
     assert.deepEqual(await engine.listNetworks(lab.name), []);
     assert.deepEqual(await engine.listVolumes(lab.name), []);
-    assert.match(result.stdout, /lab directory removed: \.\/\.lab\//);
+    assert.match(result.stdout, /lab directory: \.\/\.lab\/\S+ removed \(\d+ files lab wrote\)/);
+    assert.equal(fs.existsSync(path.join(lab.dir, '.lab')), false, 'the lab directory and its .lab parent are gone');
+    assert.equal(fs.existsSync(path.join(lab.dir, 'localrc')), true);
   });
 });

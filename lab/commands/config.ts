@@ -2,7 +2,9 @@
 // VPN setting came from, before anything starts.
 import path from 'node:path';
 import type { Problem } from '../errors.js';
+import { requirePlaces } from '../config/places.js';
 import { loadLab, persistLab, type LoadedLab } from '../load.js';
+import { withLabLock } from '../lock.js';
 import { formatOrigin } from '../config/origin.js';
 import { renderedPath } from '../config/labdir.js';
 import { VARIABLES } from '../config/variables.js';
@@ -24,8 +26,18 @@ export const configVerb: Verb = {
     'show-secrets': { type: 'boolean', description: 'print passwords in clear text' },
   },
   async run({ values, localrc, out, err }) {
-    const lab = await loadLab({ localrc });
-    const written = persistLab(lab);
+    let lab = await loadLab({ localrc });
+    let written: string[];
+    if (Object.keys(lab.config.newSecrets).length > 0) {
+      // A first run makes passwords: under the lab's lock, so that two first runs make one set.
+      requirePlaces(lab.config);
+      written = await withLabLock(lab.config.labName, 'config', async () => {
+        lab = lab.again();
+        return persistLab(lab);
+      }, { say: (line) => err(`lab: ${line}`) });
+    } else {
+      written = persistLab(lab);
+    }
     const show = (text: string) => (values['show-secrets'] === true ? text : maskSecrets(text, lab.config.secrets));
     const warnings = [...lab.config.warnings, ...lab.rendering.warnings];
     if (values.json === true) {

@@ -30,6 +30,7 @@ export const restartVerb: Verb = {
         localrc,
         restart: services,
         warn: (w) => err(`lab: warning: ${w.where}: ${w.message}`),
+        notice: (line) => err(`lab: ${line}`),
         onLoaded: (lab) => {
           const notEnabled = services.filter((s) => !lab.config.enabledServices.includes(s as never));
           if (notEnabled.length > 0) throw new UsageError(`${notEnabled.join(', ')} ${notEnabled.length > 1 ? 'are' : 'is'} not in ENABLED_SERVICES (${lab.config.enabledServices.join(',')})`);

@@ -36,6 +36,7 @@ export const stackVerb: Verb = {
         signal: controller.signal,
         silent: json,
         warn: (w) => err(`lab: warning: ${w.where}: ${w.message}`),
+        notice: (line) => err(`lab: ${line}`),
         onLoaded: (lab) => {
           if (lab.config.logFile) stopRunLog = startRunLog(lab.config.logFile, lab.config.logDays);
         },

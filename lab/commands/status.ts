@@ -32,7 +32,7 @@ export const statusVerb: Verb = {
 
 function table(services: ServiceStatus[]): string {
   const rows = [['SERVICE', 'STATE', 'HEALTH', 'SINCE', 'PORTS', 'IMAGE', 'CONFIG']];
-  for (const s of services) rows.push([s.service, s.state, s.health ?? '-', s.since ? s.since.replace(/\.\d+Z$/, 'Z') : '-', s.ports.join(',') || '-', s.image, s.config]);
+  for (const s of services) rows.push([s.service, s.restarts > 0 ? `${s.state} (restarted ${s.restarts}x)` : s.state, s.health ?? '-', s.since ? s.since.replace(/\.\d+Z$/, 'Z') : '-', s.ports.join(',') || '-', s.image, s.config]);
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
 }

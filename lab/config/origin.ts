@@ -29,3 +29,9 @@ export function formatOrigin(origin: Origin): string {
 export function isExplicit(origin: Origin): boolean {
   return origin.kind === 'localrc' || origin.kind === 'environment' || origin.kind === 'post-config';
 }
+
+/** Where a problem with a variable is: its localrc line, the environment, or the variable itself. */
+export function placeOf(origin: Origin | undefined, name: string): string {
+  if (origin?.kind === 'localrc') return `${origin.file} line ${origin.line}`;
+  return origin?.kind === 'environment' ? `environment variable ${name}` : `variable ${name}`;
+}

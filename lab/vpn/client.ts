@@ -1,15 +1,35 @@
 // The real OpenStack client (Debian's python3-openstackclient with neutronclient's VPN
 // commands), run inside q-svc against its own Neutron: the container's environment says
 // OS_AUTH_TYPE=none and OS_ENDPOINT (compose/lab.yaml).
+//
+// A secret argument (the demo's --psk) must not be on a command line: `ps` on the host
+// shows every process of every container. So the client is started as python3 running its
+// own entry point, `openstackclient.shell.main`, with the argument list in which a
+// placeholder is replaced by the secret from the exec's environment, inside the process.
 import type { Engine } from '../engine.js';
 import { OperationError } from '../errors.js';
 import { maskSecrets } from '../mask.js';
+
+const PLACEHOLDER = /^\{\{lab-secret:([a-z0-9_]+)\}\}$/;
+
+/** The argument that stands for a secret given to the client in `secrets[name]`. */
+export function secretArgument(name: string): string {
+  return `{{lab-secret:${name}}}`;
+}
+
+const LAUNCHER = [
+  'import os, re, sys',
+  'from openstackclient.shell import main',
+  `secret = re.compile(r'${PLACEHOLDER.source}')`,
+  "args = [os.environ['LAB_SECRET_' + m.group(1).upper()] if (m := secret.match(a)) else a for a in sys.argv[1:]]",
+  'sys.exit(main(args))',
+].join('\n');
 
 export class OpenStackClient {
   constructor(
     private readonly engine: Engine,
     private readonly containerId: string,
-    private readonly secrets: string[] = [],
+    private readonly secrets: Record<string, string> = {},
   ) {}
 
   /** `openstack ARGS -f json`, parsed; a failure names the command (secrets masked). */
@@ -24,17 +44,18 @@ export class OpenStackClient {
 
   /** `openstack ARGS`, its output; throws when it exits non-zero. */
   async run(args: string[]): Promise<string> {
-    const { exitCode, output } = await this.engine.exec(this.containerId, ['openstack', ...args]);
+    const env = Object.fromEntries(Object.entries(this.secrets).map(([name, value]) => [`LAB_SECRET_${name.toUpperCase()}`, value]));
+    const { exitCode, output } = await this.engine.exec(this.containerId, ['python3', '-c', LAUNCHER, ...args], { env });
     if (exitCode !== 0) throw new OperationError(`openstack ${this.show(args)} failed (exit ${exitCode}): ${this.mask(output).trim().split('\n').slice(-5).join('\n')}`);
     return output;
   }
 
   /** The command as it can be shown: secrets masked. */
   show(args: string[]): string {
-    return this.mask(args.map((a) => (/[\s'"]/.test(a) ? `'${a}'` : a)).join(' '));
+    return this.mask(args.map((a) => (PLACEHOLDER.test(a) ? '********' : /[\s'"]/.test(a) ? `'${a}'` : a)).join(' '));
   }
 
   private mask(text: string): string {
-    return maskSecrets(text, this.secrets);
+    return maskSecrets(text, Object.values(this.secrets));
   }
 }

@@ -10,7 +10,7 @@ import { OperationError, UsageError } from '../errors.js';
 import { request } from '../http.js';
 import { NeutronApi, type Resource } from '../neutron/api.js';
 import { PRIVATE_SUBNET, ROUTER } from '../neutron/networks.js';
-import { OpenStackClient } from './client.js';
+import { OpenStackClient, secretArgument } from './client.js';
 import { runningServices } from './running.js';
 
 export type DemoDriver = 'reference' | 'csr';
@@ -82,7 +82,7 @@ export async function runDemo(engine: Engine, project: string, driver: DemoDrive
   const connection = await ensureResource(lab, 'vpn/ipsec-site-connections', DEMO_NAMES.connection, [
     'vpn', 'ipsec', 'site', 'connection', 'create', DEMO_NAMES.connection,
     '--vpnservice', DEMO_NAMES.service, '--ikepolicy', DEMO_NAMES.ikePolicy, '--ipsecpolicy', DEMO_NAMES.ipsecPolicy,
-    '--peer-address', lab.peer.address, '--peer-id', lab.peer.address, '--psk', lab.peer.psk, '--peer-cidr', lab.peer.subnet,
+    '--peer-address', lab.peer.address, '--peer-id', lab.peer.address, '--psk', secretArgument('psk'), '--peer-cidr', lab.peer.subnet,
   ]);
 
   say(`Waiting for ACTIVE (at most ${timeoutMs / 1000} s):`);
@@ -137,7 +137,7 @@ async function openLab(engine: Engine, project: string, needed: string[], say: (
   const env = strongswan?.env ?? {};
   const subnet = env.STRONGSWAN_LOCAL_SUBNET ?? '';
   const peer: Peer = { address: env.STRONGSWAN_LOCAL_ID ?? '', psk: env.STRONGSWAN_PSK ?? '', subnet, inside: subnet ? nthAddress(subnet, 1) : '' };
-  return { engine, project, client: new OpenStackClient(engine, qSvc.id, [peer.psk]), api: NeutronApi.forPort(publishedPort(qSvc)), containers, peer, say };
+  return { engine, project, client: new OpenStackClient(engine, qSvc.id, { psk: peer.psk }), api: NeutronApi.forPort(publishedPort(qSvc)), containers, peer, say };
 }
 
 /** The host port a container publishes on 127.0.0.1 (the first one). */
