@@ -70,12 +70,13 @@ export interface CsrReply {
 
 /**
  * One HTTPS request to the CSR simulator. With `ca` the certificate is verified; without,
- * it is not, like the Cisco client against a device's self-signed certificate.
+ * it is not, like the Cisco client against a device's self-signed certificate. A request
+ * left unanswered for 10 s fails.
  */
-export function csrCall(port: number, method: string, pathname: string, options: { token?: string; basic?: string; body?: unknown; ca?: Buffer } = {}): Promise<CsrReply> {
+export function csrCall(port: number, method: string, pathname: string, options: { token?: string; basic?: string; body?: unknown; ca?: Buffer; headers?: Record<string, string> } = {}): Promise<CsrReply> {
   return new Promise((resolve, reject) => {
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
     if (payload) headers['content-type'] = 'application/json';
     if (options.token) headers['x-auth-token'] = options.token;
     if (options.basic) headers.authorization = `Basic ${Buffer.from(options.basic).toString('base64')}`;
@@ -85,6 +86,7 @@ export function csrCall(port: number, method: string, pathname: string, options:
       res.on('data', (c: Buffer) => (text += c.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined, location: res.headers.location }));
     });
+    req.setTimeout(10_000, () => req.destroy(new Error(`${method} ${pathname}: no answer within 10 s`)));
     req.on('error', reject);
     req.end(payload);
   });

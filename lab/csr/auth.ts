@@ -1,19 +1,37 @@
 // The CSR's token service: HTTP Basic auth on POST auth/token-services gives a token; every
 // other call carries it in X-auth-token. Tokens expire after an idle lifetime (the real
 // device: 15 minutes), configurable so that a driver's re-login path can be exercised.
+// Expired tokens are swept (on every login and by the server's timer), and at most
+// MAX_TOKENS live at once, so that a client logging in again and again cannot grow the map.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+
+/**
+ * How many tokens may be live at once. The device holds only a few REST sessions; lab
+ * allows more, since a driver's test suite may log in once per test without logging out,
+ * but a bound all the same: one more login is refused until a token is deleted or expires.
+ */
+const MAX_TOKENS = 32;
+
+type Login = { token: string; expires: number } | 'wrong-credentials' | 'too-many-tokens';
 
 export class Tokens {
   private readonly lastUse = new Map<string, number>();
 
   constructor(private readonly username: string, private readonly password: string, private readonly lifetimeMs: number) {}
 
-  /** A new token for good Basic credentials, else undefined. */
-  login(authorization: string | undefined, now: number): { token: string; expires: number } | undefined {
-    if (!this.credentialsOk(authorization)) return undefined;
+  /** A new token for good Basic credentials, unless MAX_TOKENS are live. */
+  login(authorization: string | undefined, now: number): Login {
+    if (!this.credentialsOk(authorization)) return 'wrong-credentials';
+    this.sweep(now);
+    if (this.lastUse.size >= MAX_TOKENS) return 'too-many-tokens';
     const token = randomBytes(16).toString('base64url');
     this.lastUse.set(token, now);
     return { token, expires: now + this.lifetimeMs };
+  }
+
+  /** Forgets every token idle for longer than its lifetime. */
+  sweep(now: number): void {
+    for (const [token, last] of this.lastUse) if (now - last > this.lifetimeMs) this.lastUse.delete(token);
   }
 
   /** True for a known token used within its lifetime; using it extends it. */

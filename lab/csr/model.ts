@@ -56,6 +56,12 @@ const DH_GROUPS = [1, 2, 5, 14, 15, 16];
 const ESP_ENCRYPTION = ['esp-des', 'esp-3des', 'esp-aes', 'esp-192-aes', 'esp-256-aes', 'esp-null'];
 const ESP_AUTH = ['esp-sha-hmac', 'esp-md5-hmac', 'esp-sha256-hmac'];
 const PFS = ['group1', 'group2', 'group5', 'group14', 'Disable'];
+/**
+ * The interface names a static route may leave by: plain ASCII names as IOS writes them,
+ * with a sub-interface number after a dot. Anything else is refused: the name becomes part
+ * of the route's id, which goes into a URL and the Location header.
+ */
+const INTERFACE_NAME = /^(?:GigabitEthernet|TenGigabitEthernet|Loopback|Tunnel|Port-channel|BDI|VirtualPortGroup)\d{1,5}(?:\.\d{1,4})?$|^Null0$/;
 
 export function error(status: number, message: string, detail = message): CsrResponse {
   return { status, body: { 'error-code': -1, 'error-message': message, detail }, reason: message };
@@ -63,6 +69,33 @@ export function error(status: number, message: string, detail = message): CsrRes
 
 const isObj = (v: Json | undefined): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 const intIn = (v: Json | undefined, min: number, max: number) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+
+/**
+ * A stored resource by id. Own properties only: ids like `constructor` or `__proto__` name
+ * no resource (a plain lookup would find Object.prototype's).
+ */
+function find<T>(store: Record<string, T>, id: string): T | undefined {
+  return Object.hasOwn(store, id) ? store[id] : undefined;
+}
+
+/** Stores under any id as an own property: an assignment to `__proto__` would set the prototype. */
+function put<T>(store: Record<string, T>, id: string, value: T): void {
+  Object.defineProperty(store, id, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** 201 with the new resource's URL; the id is encoded, as it may hold any character. */
+function created(request: CsrRequest, collection: string, id: string): CsrResponse {
+  return { status: 201, location: `${request.base}/${collection}/${encodeURIComponent(id)}` };
+}
+
+/** One path segment decoded, undefined for a malformed percent-encoding. */
+function decodeSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
 
 function ipv4(text: string): boolean {
   const parts = text.split('.');
@@ -85,21 +118,28 @@ export function handle(state: CsrState, request: CsrRequest, options: CsrOptions
   const { method, path } = request;
   const parts = path.split('/').filter((p) => p !== '');
   const key = parts.join('/');
-  const collection = (prefix: string) => key === prefix;
-  const item = (prefix: string) => (key.startsWith(`${prefix}/`) && parts.length === prefix.split('/').length + 1 ? decodeURIComponent(parts.at(-1) ?? '') : undefined);
+  const decoded = parts.map(decodeSegment);
+  if (decoded.includes(undefined)) return error(400, `the path /api/v1/${key} is not valid percent-encoding`);
+  const segments = decoded as string[];
+  const item = (prefix: string) => (key.startsWith(`${prefix}/`) && parts.length === prefix.split('/').length + 1 ? segments.at(-1) : undefined);
+  const ikePolicy = item('vpn-svc/ike/policies');
+  const ipsecPolicy = item('vpn-svc/ipsec/policies');
+  const keyring = item('vpn-svc/ike/keyrings');
+  const tunnelName = item('vpn-svc/site-to-site');
+  const route = item('routing-svc/static-routes');
 
-  if (collection('vpn-svc/ike/policies') && method === 'POST') return createIkePolicy(state, request);
-  if (item('vpn-svc/ike/policies') !== undefined) return single(state.ikePolicies, item('vpn-svc/ike/policies') as string, method, 'object#ike-policy', 'IKE policy');
-  if (collection('vpn-svc/ipsec/policies') && method === 'POST') return createIpsecPolicy(state, request);
-  if (item('vpn-svc/ipsec/policies') !== undefined) return single(state.ipsecPolicies, item('vpn-svc/ipsec/policies') as string, method, 'object#ipsec-policy', 'IPsec policy', () => usedPolicy(state, item('vpn-svc/ipsec/policies') as string));
-  if (collection('vpn-svc/ike/keyrings') && method === 'POST') return createKeyring(state, request);
-  if (item('vpn-svc/ike/keyrings') !== undefined) return single(state.keyrings, item('vpn-svc/ike/keyrings') as string, method, 'object#ike-keyring', 'keyring');
+  if (key === 'vpn-svc/ike/policies' && method === 'POST') return createIkePolicy(state, request);
+  if (ikePolicy !== undefined) return single(state.ikePolicies, ikePolicy, method, 'object#ike-policy', 'IKE policy');
+  if (key === 'vpn-svc/ipsec/policies' && method === 'POST') return createIpsecPolicy(state, request);
+  if (ipsecPolicy !== undefined) return single(state.ipsecPolicies, ipsecPolicy, method, 'object#ipsec-policy', 'IPsec policy', () => usedPolicy(state, ipsecPolicy));
+  if (key === 'vpn-svc/ike/keyrings' && method === 'POST') return createKeyring(state, request);
+  if (keyring !== undefined) return single(state.keyrings, keyring, method, 'object#ike-keyring', 'keyring');
   if (key === 'vpn-svc/site-to-site/active/sessions' && method === 'GET') return sessions(state, request.now, options);
-  if (parts[0] === 'vpn-svc' && parts[1] === 'site-to-site' && parts.length === 4 && parts[3] === 'state') return tunnelState(state, parts[2] ?? '', request);
-  if (collection('vpn-svc/site-to-site') && method === 'POST') return createTunnel(state, request);
-  if (item('vpn-svc/site-to-site') !== undefined) return tunnel(state, item('vpn-svc/site-to-site') as string, method);
-  if (collection('routing-svc/static-routes') && method === 'POST') return createRoute(state, request);
-  if (item('routing-svc/static-routes') !== undefined) return single(state.routes, item('routing-svc/static-routes') as string, method, 'object#static-route', 'static route');
+  if (parts[0] === 'vpn-svc' && parts[1] === 'site-to-site' && parts.length === 4 && parts[3] === 'state') return tunnelState(state, segments[2] ?? '', request);
+  if (key === 'vpn-svc/site-to-site' && method === 'POST') return createTunnel(state, request);
+  if (tunnelName !== undefined) return tunnel(state, tunnelName, method);
+  if (key === 'routing-svc/static-routes' && method === 'POST') return createRoute(state, request);
+  if (route !== undefined) return single(state.routes, route, method, 'object#static-route', 'static route');
   if (key === 'vpn-svc/ike/keepalive') return keepalive(state, request);
   if (key === 'global/host-name' && method === 'GET') return { status: 200, body: { kind: 'object#host-name', 'host-name': 'lab-csr' } };
   return error(404, `no resource ${method} /api/v1/${key}`);
@@ -107,7 +147,7 @@ export function handle(state: CsrState, request: CsrRequest, options: CsrOptions
 
 /** GET and DELETE of one stored resource (404 for an unknown id; DELETE answers 204). */
 function single(store: Record<string, Obj>, id: string, method: string, kind: string, what: string, inUse?: () => string | undefined): CsrResponse {
-  const found = store[id];
+  const found = find(store, id);
   if (method === 'GET') return found ? { status: 200, body: { kind, ...found } } : error(404, `${what} ${id} not found`);
   if (method === 'DELETE') {
     if (!found) return error(404, `${what} ${id} not found`);
@@ -124,7 +164,7 @@ function createIkePolicy(state: CsrState, request: CsrRequest): CsrResponse {
   if (!isObj(body)) return error(400, 'the body must be a JSON object');
   const id = body['priority-id'];
   if (typeof id !== 'string' || !/^\d+$/.test(id) || Number(id) < 1 || Number(id) > 2000) return error(400, `priority-id must be a string of a number from 1 to 2000, not ${JSON.stringify(id)}`);
-  if (state.ikePolicies[id]) return error(400, `policy ${id} exist, not allow to update policy using POST method`);
+  if (find(state.ikePolicies, id)) return error(400, `policy ${id} exist, not allow to update policy using POST method`);
   const policy: Obj = { 'priority-id': id, version: 'v1', 'local-auth-method': 'pre-share', encryption: 'des', hash: 'sha', dhGroup: 1, lifetime: 86400 };
   const problem =
     check(body, 'version', (v) => v === 'v1' || v === 'v2', '"v1" or "v2"') ??
@@ -136,8 +176,8 @@ function createIkePolicy(state: CsrState, request: CsrRequest): CsrResponse {
     unknownFields(body, Object.keys(policy));
   if (problem) return error(400, problem);
   Object.assign(policy, body);
-  state.ikePolicies[id] = policy;
-  return { status: 201, location: `${request.base}/vpn-svc/ike/policies/${id}` };
+  put(state.ikePolicies, id, policy);
+  return created(request, 'vpn-svc/ike/policies', id);
 }
 
 function createIpsecPolicy(state: CsrState, request: CsrRequest): CsrResponse {
@@ -145,7 +185,7 @@ function createIpsecPolicy(state: CsrState, request: CsrRequest): CsrResponse {
   if (!isObj(body)) return error(400, 'the body must be a JSON object');
   const id = body['policy-id'];
   if (typeof id !== 'string' || !/^\d+$/.test(id)) return error(400, `policy-id must be a string of a number, not ${JSON.stringify(id)}`);
-  if (state.ipsecPolicies[id]) return error(400, `policy ${id} exist, not allow to update policy using POST method`);
+  if (find(state.ipsecPolicies, id)) return error(400, `policy ${id} exist, not allow to update policy using POST method`);
   const suite = body['protection-suite'];
   const suiteProblem =
     suite === undefined
@@ -167,7 +207,7 @@ function createIpsecPolicy(state: CsrState, request: CsrRequest): CsrResponse {
     unknownFields(body, ['policy-id', 'mode', 'protection-suite', 'lifetime-sec', 'lifetime-kb', 'pfs', 'anti-replay-window-size', 'idle-time']);
   if (problem) return error(400, problem);
   const replay = body['anti-replay-window-size'];
-  state.ipsecPolicies[id] = {
+  put(state.ipsecPolicies, id, {
     'policy-id': id,
     mode: 'tunnel',
     'protection-suite': {},
@@ -177,8 +217,8 @@ function createIpsecPolicy(state: CsrState, request: CsrRequest): CsrResponse {
     'idle-time': null,
     ...body,
     'anti-replay-window-size': replay === undefined ? 'None' : replay === 'disable' ? 'Disable' : String(replay),
-  };
-  return { status: 201, location: `${request.base}/vpn-svc/ipsec/policies/${id}` };
+  });
+  return created(request, 'vpn-svc/ipsec/policies', id);
 }
 
 function createKeyring(state: CsrState, request: CsrRequest): CsrResponse {
@@ -186,7 +226,7 @@ function createKeyring(state: CsrState, request: CsrRequest): CsrResponse {
   if (!isObj(body)) return error(400, 'the body must be a JSON object');
   const name = body['keyring-name'];
   if (typeof name !== 'string' || name === '' || name.length > 64) return error(400, 'keyring-name must be a name of 1 to 64 characters');
-  if (state.keyrings[name]) return error(400, `keyring ${name} exist, not allow to update keyring using POST method`);
+  if (find(state.keyrings, name)) return error(400, `keyring ${name} exist, not allow to update keyring using POST method`);
   const keys = body['pre-shared-key-list'];
   if (!Array.isArray(keys) || keys.length === 0) return error(400, 'pre-shared-key-list must list at least one key');
   const stored: Obj[] = [];
@@ -200,8 +240,8 @@ function createKeyring(state: CsrState, request: CsrRequest): CsrResponse {
   }
   const problem = unknownFields(body, ['keyring-name', 'pre-shared-key-list']);
   if (problem) return error(400, problem);
-  state.keyrings[name] = { 'keyring-name': name, 'pre-shared-key-list': stored };
-  return { status: 201, location: `${request.base}/vpn-svc/ike/keyrings/${encodeURIComponent(name)}` };
+  put(state.keyrings, name, { 'keyring-name': name, 'pre-shared-key-list': stored });
+  return created(request, 'vpn-svc/ike/keyrings', name);
 }
 
 function createTunnel(state: CsrState, request: CsrRequest): CsrResponse {
@@ -209,9 +249,9 @@ function createTunnel(state: CsrState, request: CsrRequest): CsrResponse {
   if (!isObj(body)) return error(400, 'the body must be a JSON object');
   const name = body['vpn-interface-name'];
   if (typeof name !== 'string' || !/^Tunnel(\d{1,4})$/.test(name) || Number(name.slice(6)) > 9999) return error(400, `vpn-interface-name must be Tunnel0 to Tunnel9999, not ${JSON.stringify(name)}`);
-  if (state.tunnels[name]) return error(400, `${name} exist, not allow to update a tunnel using POST method`);
+  if (find(state.tunnels, name)) return error(400, `${name} exist, not allow to update a tunnel using POST method`);
   const policy = body['ipsec-policy-id'];
-  if (typeof policy !== 'string' || !state.ipsecPolicies[policy]) return error(400, `IPsec policy ${JSON.stringify(policy)} does not exist`);
+  if (typeof policy !== 'string' || !find(state.ipsecPolicies, policy)) return error(400, `IPsec policy ${JSON.stringify(policy)} does not exist`);
   const local = body['local-device'];
   const remote = body['remote-device'];
   if (!isObj(local) || typeof local['ip-address'] !== 'string' || typeof local['tunnel-ip-address'] !== 'string') return error(400, 'local-device needs ip-address and tunnel-ip-address');
@@ -226,16 +266,16 @@ function createTunnel(state: CsrState, request: CsrRequest): CsrResponse {
     check(body, 'ip-version', (v) => v === 'ipv4', '"ipv4"') ??
     unknownFields(body, ['vpn-interface-name', 'ipsec-policy-id', 'local-device', 'remote-device', 'mtu', 'vpn-type', 'ip-version', 'ike-profile-id']);
   if (problem) return error(400, problem);
-  state.tunnels[name] = {
+  put(state.tunnels, name, {
     body: { 'vpn-interface-name': name, 'ip-version': 'ipv4', 'vpn-type': 'site-to-site', 'ike-profile-id': null, ...body, mtu },
     enabled: true,
     since: request.now,
-  };
-  return { status: 201, location: `${request.base}/vpn-svc/site-to-site/${name}` };
+  });
+  return created(request, 'vpn-svc/site-to-site', name);
 }
 
 function tunnel(state: CsrState, name: string, method: string): CsrResponse {
-  const found = state.tunnels[name];
+  const found = find(state.tunnels, name);
   if (method === 'GET') return found ? { status: 200, body: { kind: 'object#vpn-site-to-site', ...found.body } } : error(404, `${name} not found`);
   if (method === 'DELETE') {
     if (!found) return error(404, `${name} not found`);
@@ -248,7 +288,7 @@ function tunnel(state: CsrState, name: string, method: string): CsrResponse {
 }
 
 function tunnelState(state: CsrState, name: string, request: CsrRequest): CsrResponse {
-  const found = state.tunnels[name];
+  const found = find(state.tunnels, name);
   if (!found) return error(404, `${name} not found`);
   if (request.method === 'GET') {
     return { status: 200, body: { kind: 'object#vpn-site-to-site-state', 'vpn-interface-name': name, 'line-protocol-state': found.enabled ? 'up' : 'down', enabled: found.enabled } };
@@ -268,7 +308,7 @@ function tunnelState(state: CsrState, name: string, request: CsrRequest): CsrRes
  * peer has no pre-shared key cannot authenticate: it stays DOWN-NEGOTIATING.
  */
 export function sessionStatus(state: CsrState, name: string, now: number, options: CsrOptions): string {
-  const found = state.tunnels[name];
+  const found = find(state.tunnels, name);
   if (!found) return 'ERROR';
   if (!found.enabled) return 'DOWN';
   const peer = (found.body['remote-device'] as Obj | undefined)?.['tunnel-ip-address'];
@@ -297,16 +337,17 @@ function createRoute(state: CsrState, request: CsrRequest): CsrResponse {
   if (!destination) return error(400, `destination-network ${JSON.stringify(body['destination-network'])} is not a network like 10.1.0.0/24`);
   const via = body['outgoing-interface'];
   if (typeof via !== 'string' || via === '') return error(400, 'outgoing-interface is required');
-  if (via.startsWith('Tunnel') && !state.tunnels[via]) return error(400, `outgoing-interface ${via} does not exist`);
+  if (!INTERFACE_NAME.test(via)) return error(400, `outgoing-interface ${JSON.stringify(via)} is not an interface name: write one like Tunnel1, GigabitEthernet1 or GigabitEthernet1.100`);
+  if (via.startsWith('Tunnel') && !find(state.tunnels, via)) return error(400, `outgoing-interface ${via} does not exist`);
   const problem =
     check(body, 'next-hop-router', (v) => v === null || (typeof v === 'string' && ipv4(v)), 'an IP address') ??
     check(body, 'admin-distance', (v) => intIn(v, 1, 255), 'a number from 1 to 255') ??
     unknownFields(body, ['destination-network', 'outgoing-interface', 'next-hop-router', 'admin-distance']);
   if (problem) return error(400, problem);
   const id = `${destination.address}_${destination.prefix}_${via}`;
-  if (state.routes[id]) return error(400, `static route ${id} exist, not allow to update a route using POST method`);
-  state.routes[id] = { 'destination-network': `${destination.address}/${destination.prefix}`, 'outgoing-interface': via, 'next-hop-router': null, 'admin-distance': 1, ...body };
-  return { status: 201, location: `${request.base}/routing-svc/static-routes/${id}` };
+  if (find(state.routes, id)) return error(400, `static route ${id} exist, not allow to update a route using POST method`);
+  put(state.routes, id, { 'destination-network': `${destination.address}/${destination.prefix}`, 'outgoing-interface': via, 'next-hop-router': null, 'admin-distance': 1, ...body });
+  return created(request, 'routing-svc/static-routes', id);
 }
 
 function keepalive(state: CsrState, request: CsrRequest): CsrResponse {
