@@ -4,6 +4,7 @@ import Docker from 'dockerode';
 import { PassThrough, type Readable } from 'node:stream';
 import { OperationError } from './errors.js';
 import { LABEL } from './labels.js';
+import { DockerLogLines, LineSplitter } from './logs/lines.js';
 import type { NetworkIpam } from './catalog.js';
 import { isCidr, overlaps } from './config/ipv4.js';
 
@@ -363,48 +364,48 @@ export class Engine {
    */
   async followLogs(id: string, onLine: (timestamp: string, text: string) => void, options: { since?: string; onEnd?: () => void } = {}): Promise<() => void> {
     const stream = (await this.call(`following the log of container ${shortId(id)}`, (abortSignal) => this.docker.getContainer(id).logs({ stdout: true, stderr: true, follow: true, timestamps: true, ...(options.since ? { since: options.since as unknown as number } : {}), abortSignal }))) as unknown as Readable;
-    const out = new PassThrough();
-    this.docker.modem.demuxStream(stream, out, out);
-    let rest = '';
-    const emit = (line: string) => {
-      const space = line.indexOf(' ');
-      if (space > 0) onLine(line.slice(0, space), line.slice(space + 1));
+    const lines = new DockerLogLines(onLine);
+    stream.on('data', (chunk: Buffer) => lines.write(chunk));
+    let ended = false;
+    const end = (complete: boolean) => {
+      if (ended) return;
+      ended = true;
+      // A line cut off by a broken connection is held back: read again, it comes whole.
+      if (complete) lines.end();
+      options.onEnd?.();
     };
-    out.on('data', (chunk: Buffer) => {
-      const lines = (rest + chunk.toString('utf8')).split('\n');
-      rest = lines.pop() ?? '';
-      for (const line of lines) emit(line);
+    stream.on('end', () => end(true));
+    stream.on('close', () => end(false));
+    stream.on('error', () => end(false));
+    return () => stream.destroy();
+  }
+
+  /**
+   * Container start, die and destroy events of one lab, as they happen; `onEnd` is called
+   * once when the stream ends, breaks (the engine went away) or is stopped.
+   */
+  async containerEvents(project: string, onEvent: (event: { action: string; id: string; service: string }) => void, options: { onEnd?: () => void } = {}): Promise<() => void> {
+    const stream = (await this.call(`subscribing to lab ${project}'s events`, (abortSignal) => this.docker.getEvents({ filters: { type: ['container'], label: [`${LABEL.project}=${project}`], event: ['start', 'die', 'destroy'] }, abortSignal }))) as unknown as Readable;
+    const lines = new LineSplitter((line) => {
+      if (line.trim() === '') return;
+      let event: { Action?: string; status?: string; id?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
+      try {
+        event = JSON.parse(line) as typeof event;
+      } catch {
+        return;
+      }
+      onEvent({ action: event.Action ?? event.status ?? '', id: event.Actor?.ID ?? event.id ?? '', service: event.Actor?.Attributes?.[LABEL.service] ?? '' });
     });
+    stream.on('data', (chunk: Buffer) => lines.write(chunk));
     let ended = false;
     const end = () => {
       if (ended) return;
       ended = true;
-      if (rest !== '') emit(rest);
-      rest = '';
       options.onEnd?.();
     };
     stream.on('end', end);
     stream.on('close', end);
     stream.on('error', end);
-    return () => {
-      stream.destroy();
-      out.destroy();
-    };
-  }
-
-  /** Container start, die and destroy events of one lab, as they happen. */
-  async containerEvents(project: string, onEvent: (event: { action: string; id: string; service: string }) => void): Promise<() => void> {
-    const stream = (await this.call(`subscribing to lab ${project}'s events`, (abortSignal) => this.docker.getEvents({ filters: { type: ['container'], label: [`${LABEL.project}=${project}`], event: ['start', 'die', 'destroy'] }, abortSignal }))) as unknown as Readable;
-    let rest = '';
-    stream.on('data', (chunk: Buffer) => {
-      const lines = (rest + chunk.toString('utf8')).split('\n');
-      rest = lines.pop() ?? '';
-      for (const line of lines) {
-        if (line.trim() === '') continue;
-        const event = JSON.parse(line) as { Action?: string; status?: string; id?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
-        onEvent({ action: event.Action ?? event.status ?? '', id: event.Actor?.ID ?? event.id ?? '', service: event.Actor?.Attributes?.[LABEL.service] ?? '' });
-      }
-    });
     return () => stream.destroy();
   }
 

@@ -97,6 +97,7 @@ export async function stackLab(options: StackOptions): Promise<StackResult> {
   loadCatalog(catalogVariables(loaded.config));
   const engine = new Engine();
   await engine.requireEngine();
+  signal.throwIfAborted();
   const release = await acquireLabLock(loaded.config.labName, options.restart ? 'restart' : 'stack', { ...(options.notice ? { say: options.notice } : {}), signal });
   try {
     // Under the lock: passwords a concurrent first run stored are read, not made twice.
@@ -173,11 +174,12 @@ async function stackLocked(lab: LoadedLab, engine: Engine, options: StackOptions
         task: async (_, task) => {
           const stepStarted = Date.now();
           const api = NeutronApi.forPort(config.qPort);
+          signal.throwIfAborted();
           const made = await ensureInitialNetworks(api, config);
           result.networksCreated = made.created;
           // A q-vpn left running keeps its routers wired: only a new agent or router is waited for.
           const agentNew = result.services.some((s) => s.partOf === 'q-vpn' && s.action !== 'up to date');
-          if (config.enabledServices.includes('q-vpn') && (agentNew || made.created.length > 0)) await waitRouterWired(api, made.router.id, 90_000, plumbedInQVpn(engine, (plan as Plan).project));
+          if (config.enabledServices.includes('q-vpn') && (agentNew || made.created.length > 0)) await waitRouterWired(api, made.router.id, 90_000, plumbedInQVpn(engine, (plan as Plan).project), signal);
           result.networksMs = Date.now() - stepStarted;
           task.title = `Initial networks: ${made.created.length > 0 ? `created ${made.created.join(', ')}` : `${PUBLIC_NETWORK}, ${PRIVATE_NETWORK} and ${ROUTER} up to date`}`;
         },
@@ -198,7 +200,7 @@ async function stackLocked(lab: LoadedLab, engine: Engine, options: StackOptions
             task.title = `Router ${ROUTER}: none to wait for`;
             return;
           }
-          await waitRouterWired(api, router.id, 90_000, plumbedInQVpn(engine, (plan as Plan).project));
+          await waitRouterWired(api, router.id, 90_000, plumbedInQVpn(engine, (plan as Plan).project), signal);
           task.title = `Router ${ROUTER}: hosted and wired in q-vpn`;
         },
       },

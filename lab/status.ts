@@ -4,6 +4,9 @@ import { catalogVariables, loadCatalog } from './catalog.js';
 import { mountedContents } from './mounted.js';
 import type { ContainerInfo, Engine } from './engine.js';
 import { contextImage, MADE_BASE_IMAGE, type BaseImage } from './images.js';
+import { LABEL } from './labels.js';
+import { followerPaths, runningFollower } from './logs/control.js';
+import { describeStatus, readStatus, type FollowerStatus } from './logs/health.js';
 import type { LoadedLab } from './load.js';
 import { planLab } from './plan.js';
 
@@ -38,6 +41,30 @@ export async function labStatus(engine: Engine, project: string, lab: LoadedLab 
       config: freshness(c, wanted),
     }))
     .sort((a, b) => a.service.localeCompare(b.service));
+}
+
+export interface FollowerReport {
+  /** The log follower's pid, while one runs. */
+  pid: number | null;
+  /** What the running follower reported (its status file). */
+  status: FollowerStatus | null;
+  /** One line per trouble it reported, for the text output. */
+  notes: string[];
+}
+
+/** The lab directory as the lab's networks name it (lab wrote it there), else the localrc's. */
+export async function labDirOf(engine: Engine, project: string, fromLocalrc: string | undefined): Promise<string | undefined> {
+  const networks = await engine.listNetworks(project);
+  return networks.map((n) => n.labels[LABEL.labDir]).find((d) => d !== undefined) ?? fromLocalrc;
+}
+
+/** Whether the lab's log follower runs, and the troubles it reported; cheap: two small files and /proc. */
+export function followerReport(labDir: string, project: string, now = new Date()): FollowerReport {
+  const pid = runningFollower(labDir, project);
+  const status = pid === undefined ? undefined : readStatus(followerPaths(labDir).status);
+  // A status file left by an earlier follower says nothing about this one.
+  const current = status?.pid === pid ? status : undefined;
+  return { pid: pid ?? null, status: current ?? null, notes: current ? describeStatus(current, now) : [] };
 }
 
 function freshness(container: ContainerInfo, wanted: Map<string, string> | undefined): ServiceStatus['config'] {

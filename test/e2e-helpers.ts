@@ -14,6 +14,15 @@ export async function requireEngine(): Promise<Engine> {
   return engine;
 }
 
+/** Polls `check` every 200 ms; fails naming `what` when it is not true within `ms`. */
+export async function eventually(what: string, check: () => boolean, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`${what} did not happen within ${ms / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
+import { after } from 'node:test';
 import { promisify } from 'node:util';
 import { FILE_VARIABLES, VARIABLES } from '../lab/config/variables.js';
 import { packagePath } from '../lab/paths.js';
@@ -46,6 +47,17 @@ export function scratch(files: Record<string, string> = {}): string {
 
 export function removeScratch(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** A maker of empty scratch directories, all removed after the calling test file. */
+export function scratchDirs(): () => string {
+  const dirs: string[] = [];
+  after(() => dirs.forEach(removeScratch));
+  return () => {
+    const dir = scratch();
+    dirs.push(dir);
+    return dir;
+  };
 }
 
 export function fixture(name: string): string {

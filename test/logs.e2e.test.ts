@@ -6,21 +6,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { packagePath } from '../lab/paths.js';
-import { createTestLab, requireEngine, type TestLab } from './e2e-helpers.js';
+import { createTestLab, eventually, requireEngine, type TestLab } from './e2e-helpers.js';
 import { cleanEnv } from './helpers.js';
 
 const DRIVER = 'lab_test_driver.device.VersionedDriver';
 
 function count(text: string, needle: string): number {
   return text.split(needle).length - 1;
-}
-
-async function eventually(what: string, check: () => boolean, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`${what} did not happen within ${ms / 1000} s`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 describe('screen logs, lab logs and lab restart against the real engine', { timeout: 30 * 60_000 }, () => {

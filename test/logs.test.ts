@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { maskSecrets } from '../lab/mask.js';
 import { resumeFrom } from '../lab/logs/position.js';
 import { interleave, LogFollower, parseSince, readServiceLog, selectLines } from '../lab/logs/read.js';
 import { startRunLog } from '../lab/logs/runlog.js';
 import { currentFile, logTimestamp, pointLink, pruneLogs, screenFile, screenLink, sortableTimestamp } from '../lab/logs/screen.js';
-import { removeScratch, scratch } from './helpers.js';
+import { scratchDirs } from './helpers.js';
 
-const dirs: string[] = [];
-after(() => dirs.forEach(removeScratch));
-const dir = () => {
-  const d = scratch();
-  dirs.push(d);
-  return d;
-};
+const dir = scratchDirs();
 
 describe('screen log naming', () => {
   it('stamps files as DevStack does (%F-%H%M%S) and points the symlink at the newest', () => {

@@ -26,6 +26,7 @@ export const stackVerb: Verb = {
   async run({ values, localrc, out, err }) {
     const controller = new AbortController();
     let stopRunLog: (() => void) | undefined;
+    let project: string | undefined;
     const interrupt = () => controller.abort(new Error('interrupted'));
     process.once('SIGINT', interrupt);
     process.once('SIGTERM', interrupt);
@@ -38,6 +39,7 @@ export const stackVerb: Verb = {
         warn: (w) => err(`lab: warning: ${w.where}: ${w.message}`),
         notice: (line) => err(`lab: ${line}`),
         onLoaded: (lab) => {
+          project = lab.config.labName;
           if (lab.config.logFile) stopRunLog = startRunLog(lab.config.logFile, lab.config.logDays);
         },
       });
@@ -45,7 +47,7 @@ export const stackVerb: Verb = {
       return 0;
     } catch (error) {
       if (controller.signal.aborted) {
-        err('lab: interrupted: what was started is left as it is; `lab stack` carries on from there, `lab unstack` removes it');
+        err(`lab: interrupted: ${project ? await leftBehind(project) : 'nothing was started'}`);
         return 130;
       }
       // A service that did not become ready gets the diagnosis, not a bare timeout.
@@ -58,6 +60,21 @@ export const stackVerb: Verb = {
     }
   },
 };
+
+/** What an interrupted stack leaves, said plainly: each container's state, and the way on. */
+async function leftBehind(project: string): Promise<string> {
+  const way = '`lab stack` carries on from there, `lab unstack` removes it';
+  try {
+    const containers = await new Engine().listContainers(project);
+    if (containers.length === 0) return `no container of lab "${project}" was started (its network and volumes may be there); ${way}`;
+    const states = containers
+      .sort((a, b) => a.service.localeCompare(b.service))
+      .map((c) => `${c.service} ${c.state === 'exited' ? `exited (${c.exitCode})` : c.state}`);
+    return `what was started is left as it is: ${states.join(', ')}; ${way}`;
+  } catch {
+    return `what was started is left as it is; ${way}`;
+  }
+}
 
 async function diagnose(localrc: string | undefined, err: (text: string) => void): Promise<void> {
   try {

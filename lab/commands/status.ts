@@ -1,7 +1,8 @@
 // `lab status [--json]`: per service its state, health, since when, ports, image, and
-// whether its config is current or stale against the localrc now.
+// whether its config is current or stale against the localrc now; then, once for the lab,
+// whether its log follower runs and what went wrong for it.
 import { Engine } from '../engine.js';
-import { labStatus, type ServiceStatus } from '../status.js';
+import { followerReport, labDirOf, labStatus, type FollowerReport, type ServiceStatus } from '../status.js';
 import { LAB_OPTION, resolveProject } from './project.js';
 import type { Verb } from './verb.js';
 
@@ -9,26 +10,33 @@ export const statusVerb: Verb = {
   name: 'status',
   summary: "show the lab's services: state, health, since, ports, image, config current or stale",
   usage: 'lab status [--localrc PATH] [--lab NAME] [--json]',
-  details: ['Lists what runs by label; "stale" means the localrc, the rendered config or an image changed', 'since the container was created (`lab stack` recreates it).'],
+  details: ['Lists what runs by label; "stale" means the localrc, the rendered config or an image changed', 'since the container was created (`lab stack` recreates it).', 'Then whether the log follower runs, and what went wrong for it: lines it could not write, the engine unreachable.'],
   options: { ...LAB_OPTION, json: { type: 'boolean', description: 'print the status as JSON' } },
   async run({ values, localrc, out }) {
     const project = await resolveProject(values.lab, localrc);
     const engine = new Engine();
     await engine.requireEngine();
     const services = await labStatus(engine, project.name, project.lab);
+    const labDir = await labDirOf(engine, project.name, project.labDir);
+    const follower = labDir === undefined ? null : followerReport(labDir, project.name);
     if (values.json === true) {
-      out(JSON.stringify({ lab: project.name, services }, null, 2));
+      out(JSON.stringify({ lab: project.name, services, logFollower: follower }, null, 2));
       return 0;
     }
     if (services.length === 0) {
       const others = (await engine.projects()).filter((p) => p !== project.name);
       out(`lab "${project.name}" has no containers${others.length > 0 ? `; other labs on this engine: ${others.join(', ')} (lab status --lab NAME)` : ''}`);
-      return 0;
-    }
-    out(table(services));
+    } else out(table(services));
+    if (follower) followerLines(follower, services.length > 0).forEach((line) => out(line));
     return 0;
   },
 };
+
+/** Said once per call, not per service: the follower is one for the whole lab. */
+function followerLines(follower: FollowerReport, hasContainers: boolean): string[] {
+  if (follower.pid === null) return hasContainers ? ['log follower: not running (lab stack or lab restart starts it)'] : [];
+  return [`log follower: running (pid ${follower.pid})`, ...follower.notes];
+}
 
 function table(services: ServiceStatus[]): string {
   const rows = [['SERVICE', 'STATE', 'HEALTH', 'SINCE', 'PORTS', 'IMAGE', 'CONFIG']];

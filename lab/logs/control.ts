@@ -3,11 +3,18 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openPrivate } from './private.js';
 
 export const FOLLOWER_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'follower.js');
 
-export function followerPaths(labDir: string): { pid: string; state: string; log: string } {
-  return { pid: path.join(labDir, 'log-follower.pid'), state: path.join(labDir, 'log-follower.json'), log: path.join(labDir, 'log-follower.log') };
+/** Its lock, its saved positions, its own log, and what went wrong (health.ts), in the lab directory. */
+export function followerPaths(labDir: string): { pid: string; state: string; log: string; status: string } {
+  return {
+    pid: path.join(labDir, 'log-follower.pid'),
+    state: path.join(labDir, 'log-follower.json'),
+    log: path.join(labDir, 'log-follower.log'),
+    status: path.join(labDir, 'log-follower-status.json'),
+  };
 }
 
 /** True when `pid` is a running log follower of `project` (not a recycled pid). */
@@ -35,7 +42,7 @@ export async function ensureFollower(labDir: string, project: string, logDir: st
   if (runningFollower(labDir, project) !== undefined) return 'running';
   const paths = followerPaths(labDir);
   fs.mkdirSync(labDir, { recursive: true });
-  const log = fs.openSync(paths.log, 'a');
+  const log = openPrivate(paths.log, 'a');
   const child = spawn(process.execPath, [FOLLOWER_SCRIPT, labDir, project, logDir, String(days)], { detached: true, stdio: ['ignore', log, log] });
   child.unref();
   fs.closeSync(log);

@@ -36,6 +36,8 @@ export function pointLink(link: string, target: string): void {
   fs.renameSync(temporary, link);
 }
 
+const DAY_MS = 86_400_000;
+
 const STAMPED = /\.(\d{4}-\d{2}-\d{2}-\d{6})(?:\.log)?$/;
 
 function stampDate(stamp: string): number {
@@ -49,7 +51,7 @@ function stampDate(stamp: string): number {
  */
 export function pruneLogs(dir: string, prefixes: string[], days: number, now = new Date()): string[] {
   if (!fs.existsSync(dir)) return [];
-  const limit = now.getTime() - days * 86_400_000;
+  const limit = now.getTime() - days * DAY_MS;
   const entries = fs.readdirSync(dir);
   const kept = new Set(entries.map((e) => currentFile(path.join(dir, e))).filter((f): f is string => f !== undefined));
   const removed: string[] = [];
@@ -82,4 +84,27 @@ export function sortableTimestamp(timestamp: string): string {
   const match = /^(.*?)(?:\.(\d+))?Z$/.exec(timestamp);
   if (!match) return timestamp;
   return `${match[1]}.${(match[2] ?? '').padEnd(9, '0')}Z`;
+}
+
+/**
+ * LOGDAYS pruning for a process that runs for days (the log follower): at the first tick,
+ * then at most once a day, so old files go while it runs and not only when it starts.
+ */
+export class Pruner {
+  private last: number | undefined;
+
+  constructor(
+    private readonly dir: string,
+    private readonly prefixes: string[],
+    private readonly days: number,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  /** The names it removed; none when it pruned less than a day ago. */
+  tick(): string[] {
+    const now = this.clock();
+    if (this.last !== undefined && now.getTime() - this.last < DAY_MS) return [];
+    this.last = now.getTime();
+    return pruneLogs(this.dir, this.prefixes, this.days, now);
+  }
 }

@@ -81,9 +81,10 @@ export async function ensureInitialNetworks(api: NeutronApi, config: LabConfig):
  * Until the L3 agent hosts the router and the Linux bridge agent has bound its ports: then
  * its namespace is in q-vpn and its gateway answers on the public network.
  */
-export async function waitRouterWired(api: NeutronApi, routerId: string, timeoutMs: number, plumbed: (routerId: string, portIds: string[]) => Promise<boolean>): Promise<void> {
+export async function waitRouterWired(api: NeutronApi, routerId: string, timeoutMs: number, plumbed: (routerId: string, portIds: string[]) => Promise<boolean>, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    signal?.throwIfAborted();
     const ports = await api.list('ports', { device_id: routerId });
     const hosted = (await api.get(`routers/${routerId}/l3-agents`)).agents as unknown[] | undefined;
     // Neutron's view can lag behind a restarted agent: what is plumbed in q-vpn decides too.
@@ -95,6 +96,7 @@ export async function waitRouterWired(api: NeutronApi, routerId: string, timeout
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
+
 
 /** The router's namespace exists in q-vpn and the Linux bridge agent has put its taps on bridges. */
 export function plumbedInQVpn(engine: Engine, project: string): (routerId: string, portIds: string[]) => Promise<boolean> {
