@@ -224,7 +224,7 @@ const ROUTE = (via: string) => json({ 'destination-network': '10.1.0.0/24', 'out
 export const CSR_CASES: CsrCase[] = [
   { title: 'a static route whose outgoing-interface is not Latin-1', expect: 400, send: async (s) => s.request('POST', '/api/v1/routing-svc/static-routes', { token: await s.token(), body: ROUTE('GigabitEthernet1\u2603') }) },
   { title: 'a static route whose outgoing-interface holds a control character', expect: 400, send: async (s) => s.request('POST', '/api/v1/routing-svc/static-routes', { token: await s.token(), body: ROUTE('Gi1\r\nX-Injected: 1') }) },
-  { title: 'a malformed percent escape in a path', expect: 404, send: async (s) => s.request('GET', '/api/v1/vpn-svc/ike/policies/%E0%A4%A', { token: await s.token() }) },
+  { title: 'a malformed percent escape in a path', expect: 400, send: async (s) => s.request('GET', '/api/v1/vpn-svc/ike/policies/%E0%A4%A', { token: await s.token() }) },
   { title: 'GET of an IKE policy named constructor', expect: 404, send: async (s) => s.request('GET', '/api/v1/vpn-svc/ike/policies/constructor', { token: await s.token() }) },
   { title: 'GET of a keyring named __proto__', expect: 404, send: async (s) => s.request('GET', '/api/v1/vpn-svc/ike/keyrings/__proto__', { token: await s.token() }) },
   { title: 'DELETE of a tunnel named hasOwnProperty', expect: 404, send: async (s) => s.request('DELETE', '/api/v1/vpn-svc/site-to-site/hasOwnProperty', { token: await s.token() }) },

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { Backoff, IdleExit } from '../lab/logs/follower.js';
 import { describeStatus, FollowerHealth, readStatus, saveStatus } from '../lab/logs/health.js';
 import { DockerLogLines, LineSplitter } from '../lab/logs/lines.js';
-import { currentFile, Pruner, screenFile, screenLink } from '../lab/logs/screen.js';
+import { currentFile, LOG_MANIFEST, noteLogFile, Pruner, screenFile, screenLink } from '../lab/logs/screen.js';
 import { ScreenFiles } from '../lab/logs/writer.js';
 import { scratchDirs } from './helpers.js';
 
@@ -131,6 +131,7 @@ describe('LOGDAYS while the follower runs', () => {
     const old = (day: number) => {
       const file = screenFile(logs, 'q-svc', new Date(2026, 11, day, 12, 0, 0));
       fs.writeFileSync(file, '');
+      noteLogFile(file);
       return path.basename(file);
     };
     const first = old(1);
@@ -142,7 +143,7 @@ describe('LOGDAYS while the follower runs', () => {
     now = new Date(2026, 11, 11, 12, 0, 0);
     const third = old(3);
     assert.deepEqual(pruner.tick().sort(), [second, third]);
-    assert.deepEqual(fs.readdirSync(logs), []);
+    assert.deepEqual(fs.readdirSync(logs).filter((f) => f !== LOG_MANIFEST), []);
   });
 });
 

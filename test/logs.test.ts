@@ -6,7 +6,7 @@ import { maskSecrets } from '../lab/mask.js';
 import { resumeFrom } from '../lab/logs/position.js';
 import { interleave, LogFollower, parseSince, readServiceLog, selectLines } from '../lab/logs/read.js';
 import { startRunLog } from '../lab/logs/runlog.js';
-import { currentFile, logTimestamp, pointLink, pruneLogs, screenFile, screenLink, sortableTimestamp } from '../lab/logs/screen.js';
+import { currentFile, logTimestamp, noteLogFile, pointLink, pruneLogs, screenFile, screenLink, sortableTimestamp } from '../lab/logs/screen.js';
 import { scratchDirs } from './helpers.js';
 
 const dir = scratchDirs();
@@ -26,17 +26,28 @@ describe('screen log naming', () => {
     assert.equal(currentFile(screenLink(logs, 'q-vpn')), newer);
   });
 
-  it('prunes timestamped logs older than LOGDAYS, but never a file a symlink points at', () => {
+  it('prunes timestamped logs lab made older than LOGDAYS, but never a file a symlink points at', () => {
     const logs = dir();
     const now = new Date(2026, 11, 10, 12, 0, 0);
     const old = screenFile(logs, 'q-svc', new Date(2026, 11, 1, 12, 0, 0));
     const oldButCurrent = screenFile(logs, 'q-vpn', new Date(2026, 11, 1, 12, 0, 0));
     const recent = screenFile(logs, 'q-svc', new Date(2026, 11, 8, 12, 0, 0));
-    for (const f of [old, oldButCurrent, recent]) fs.writeFileSync(f, '');
+    for (const f of [old, oldButCurrent, recent]) {
+      fs.writeFileSync(f, '');
+      noteLogFile(f);
+    }
     fs.writeFileSync(path.join(logs, 'notes.2026-01-01-000000.log'), '');
     pointLink(screenLink(logs, 'q-vpn'), oldButCurrent);
     assert.deepEqual(pruneLogs(logs, ['screen-'], 7, now), [path.basename(old)]);
     assert.ok(fs.existsSync(oldButCurrent) && fs.existsSync(recent) && fs.existsSync(path.join(logs, 'notes.2026-01-01-000000.log')));
+  });
+
+  it("never prunes a stamped log lab did not make (a DevStack screen log in the same directory)", () => {
+    const logs = dir();
+    const devstack = path.join(logs, 'screen-q-svc.2020-01-01-000000.log');
+    fs.writeFileSync(devstack, 'from an old DevStack run\n');
+    assert.deepEqual(pruneLogs(logs, ['screen-'], 7, new Date(2026, 11, 10)), []);
+    assert.equal(fs.readFileSync(devstack, 'utf8'), 'from an old DevStack run\n');
   });
 
   it('compares Docker timestamps of different fraction widths in time order', () => {
@@ -105,12 +116,14 @@ describe('the run log (LOGFILE)', () => {
     const logs = dir();
     const logFile = path.join(logs, 'stack.log');
     fs.writeFileSync(`${logFile}.2026-01-01-000000`, 'an old run\n');
+    noteLogFile(`${logFile}.2026-01-01-000000`);
     const stop = startRunLog(logFile, 7, new Date(2026, 11, 1, 9, 30, 0));
     process.stdout.write('\u001b[32mcoloured\u001b[39m line from the run\n');
     stop();
     assert.equal(fs.readlinkSync(logFile), 'stack.log.2026-12-01-093000');
     assert.equal(fs.readFileSync(logFile, 'utf8'), 'coloured line from the run\n');
     assert.equal(fs.existsSync(`${logFile}.2026-01-01-000000`), false);
+    assert.equal(fs.statSync(`${logFile}.2026-12-01-093000`).mode & 0o777, 0o600);
   });
 });
 

@@ -3,7 +3,8 @@
 // prints goes there too (without terminal colours).
 import fs from 'node:fs';
 import path from 'node:path';
-import { logTimestamp, pointLink, pruneLogs } from './screen.js';
+import { openPrivate } from './private.js';
+import { logTimestamp, noteLogFile, pointLink, pruneLogs } from './screen.js';
 
 const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
 
@@ -12,7 +13,9 @@ export function startRunLog(logFile: string, days: number, now = new Date()): ()
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   pruneLogs(path.dirname(logFile), [`${path.basename(logFile)}.`], days, now);
   const file = `${logFile}.${logTimestamp(now)}`;
-  const fd = fs.openSync(file, 'a');
+  // What the run prints may name a secret it was not told of: owner only, like the screen logs.
+  const fd = openPrivate(file, 'a');
+  noteLogFile(file);
   pointLink(logFile, file);
   const streams = [process.stdout, process.stderr] as const;
   const originals = streams.map((s) => s.write.bind(s));

@@ -46,23 +46,50 @@ function stampDate(stamp: string): number {
 }
 
 /**
- * Removes timestamped logs older than `days` (LOGDAYS) whose name starts with one of the
- * prefixes; the files symlinks point at are kept whatever their age.
+ * The files lab made in a log directory, one name a line in `.lab-logs` there: LOGDAYS
+ * prunes only those, so a DevStack log or a user's capture with a stamped name is never
+ * taken for lab's.
+ */
+export const LOG_MANIFEST = '.lab-logs';
+
+export function noteLogFile(file: string): void {
+  const manifest = path.join(path.dirname(file), LOG_MANIFEST);
+  const name = path.basename(file);
+  if (notedLogFiles(path.dirname(file)).has(name)) return;
+  fs.appendFileSync(manifest, `${name}\n`, { mode: 0o600 });
+}
+
+function notedLogFiles(dir: string): Set<string> {
+  try {
+    return new Set(fs.readFileSync(path.join(dir, LOG_MANIFEST), 'utf8').split('\n').filter((l) => l !== ''));
+  } catch {
+    return new Set();
+  }
+}
+
+/**
+ * Removes timestamped logs lab made (see LOG_MANIFEST) older than `days` (LOGDAYS) whose
+ * name starts with one of the prefixes; the files symlinks point at are kept whatever their age.
  */
 export function pruneLogs(dir: string, prefixes: string[], days: number, now = new Date()): string[] {
   if (!fs.existsSync(dir)) return [];
   const limit = now.getTime() - days * DAY_MS;
   const entries = fs.readdirSync(dir);
+  const noted = notedLogFiles(dir);
   const kept = new Set(entries.map((e) => currentFile(path.join(dir, e))).filter((f): f is string => f !== undefined));
   const removed: string[] = [];
   for (const entry of entries) {
     const stamp = STAMPED.exec(entry)?.[1];
     const full = path.join(dir, entry);
-    if (!stamp || !prefixes.some((p) => entry.startsWith(p)) || kept.has(full)) continue;
+    if (!stamp || !noted.has(entry) || !prefixes.some((p) => entry.startsWith(p)) || kept.has(full)) continue;
     if (stampDate(stamp) < limit) {
       fs.rmSync(full, { force: true });
       removed.push(entry);
     }
+  }
+  if (removed.length > 0) {
+    const left = [...noted].filter((n) => !removed.includes(n) && fs.existsSync(path.join(dir, n)));
+    fs.writeFileSync(path.join(dir, LOG_MANIFEST), left.map((n) => `${n}\n`).join(''), { mode: 0o600 });
   }
   return removed;
 }

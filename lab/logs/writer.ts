@@ -4,7 +4,7 @@
 // the directory, a new timestamped file and the symlink again.
 import fs from 'node:fs';
 import { openPrivate } from './private.js';
-import { currentFile, pointLink, screenFile, screenLink } from './screen.js';
+import { currentFile, noteLogFile, pointLink, screenFile, screenLink } from './screen.js';
 
 interface OpenLog {
   fd: number;
@@ -81,6 +81,7 @@ export class ScreenFiles {
     const file = saved !== undefined && currentFile(link) === saved && fs.existsSync(saved) ? saved : screenFile(this.logDir, service, this.named.has(service) ? this.clock() : this.started);
     const fd = openPrivate(file, 'a');
     try {
+      if (file !== saved) noteLogFile(file);
       if (currentFile(link) !== file) pointLink(link, file);
     } catch (error) {
       fs.closeSync(fd);
