@@ -162,6 +162,13 @@ describe('LOGFILE and SCREEN_LOGDIR', () => {
     });
   }
 
+  it('accepts the screen log links lab made on an earlier run', async () => {
+    const cwd = project({ localrc: 'SCREEN_LOGDIR=./logs\n', 'logs/screen-q-svc.2026-01-02-030405.log': 'a line\n' });
+    fs.symlinkSync('screen-q-svc.2026-01-02-030405.log', path.join(cwd, 'logs', 'screen-q-svc.log'));
+    const result = await lab(['config'], { cwd });
+    assert.equal(result.code, 0, result.stderr);
+  });
+
   it('accepts the LOGFILE link lab made on an earlier run', async () => {
     const cwd = project({ localrc: 'LOGFILE=./stack.log\n', 'stack.log.2026-01-02-030405': 'an earlier run\n' });
     fs.symlinkSync('stack.log.2026-01-02-030405', path.join(cwd, 'stack.log'));

@@ -66,7 +66,7 @@ function isLabLink(link: string): boolean {
     const target = fs.readlinkSync(link);
     const name = path.basename(link);
     // screen-<svc>.log -> screen-<svc>.<stamp>.log; LOGFILE -> LOGFILE.<stamp>
-    const screen = new RegExp(`^${escapeRegExp(name.replace(/\\.log$/, ''))}\\.${STAMP}\\.log$`);
+    const screen = new RegExp(`^${escapeRegExp(name.replace(/\.log$/, ''))}\\.${STAMP}\\.log$`);
     const run = new RegExp(`^${escapeRegExp(name)}\\.${STAMP}$`);
     return !target.includes('/') && (screen.test(target) || run.test(target));
   } catch {
