@@ -131,9 +131,10 @@ describe('faults under a lab with a VPN connection ACTIVE', { timeout: 45 * 60_0
 
   it('Ctrl-C of lab stack at each stage: exit 130, says what is left, and the next lab stack completes', async () => {
     assert.equal((await lab.run(['unstack'])).code, 0);
-    // A build to interrupt: the CSR simulator's image, the quickest to make again.
+    // A build to interrupt: the CSR simulator's image, the quickest to make again. (Another
+    // lab's container may still use it: then only the tag goes, and the build runs from cache.)
     const csrImage = (await docker.listImages({ filters: { reference: ['lab/csr'] } })).flatMap((i) => i.RepoTags ?? []);
-    for (const tag of csrImage) await docker.getImage(tag).remove();
+    for (const tag of csrImage) await docker.getImage(tag).remove({ force: true });
     const stages: { stage: string; when: RegExp }[] = [
       { stage: 'image build', when: /csr: Step \d+\/\d+/ },
       { stage: 'service start', when: /(mysql|rabbit|strongswan|csr): starting/ },

@@ -205,7 +205,11 @@ async function ensureHost(lab: DemoLab): Promise<Host> {
   const plugged = await lab.engine.exec(qVpn.id, ['lab-probe', 'add', port.id, port.mac_address, `${address}/${prefix}`, subnet.gateway_ip]);
   if (plugged.exitCode !== 0) throw new OperationError(`plugging ${DEMO_NAMES.host} into q-vpn failed: ${plugged.output.trim()}`);
   lab.say(`  host ${DEMO_NAMES.host} ${address} behind ${ROUTER}: namespace qprobe-${port.id} in q-vpn`);
-  await waitFor(async () => ((await lab.api.get(`ports/${port?.id}`)).port as Resource).status === 'ACTIVE', 30_000, `port ${DEMO_NAMES.host} did not go ACTIVE: the Linux bridge agent in q-vpn plugs it (lab logs q-vpn)`);
+  // Neutron's ACTIVE alone is not enough: after a restart of q-vpn the port is still ACTIVE
+  // from before while the new tap waits for the Linux bridge agent to put it on a bridge.
+  const tap = `tap${port.id.slice(0, 11)}`;
+  const onBridge = async () => (await lab.engine.exec(qVpn.id, ['sh', '-c', `ip -o link show ${tap} | grep -q ' master '`])).exitCode === 0;
+  await waitFor(async () => ((await lab.api.get(`ports/${port?.id}`)).port as Resource).status === 'ACTIVE' && (await onBridge()), 30_000, `port ${DEMO_NAMES.host} did not go ACTIVE on a bridge: the Linux bridge agent in q-vpn plugs it (lab logs q-vpn)`);
   return { portId: port.id, address };
 }
 
@@ -240,9 +244,15 @@ async function peerSas(lab: DemoLab): Promise<{ ikeEstablished: boolean; childIn
 
 async function pingAcross(lab: DemoLab, host: Host): Promise<{ from: string; to: string; sent: number; received: number }> {
   const qVpn = lab.containers.get('q-vpn') as ContainerInfo;
-  const { output } = await lab.engine.exec(qVpn.id, ['ip', 'netns', 'exec', `qprobe-${host.portId}`, 'ping', '-c', '3', '-W', '2', lab.peer.inside]);
-  const stats = /(\d+) packets transmitted, (\d+) received/.exec(output);
-  const ping = { from: host.address, to: lab.peer.inside, sent: Number(stats?.[1] ?? 0), received: Number(stats?.[2] ?? 0) };
+  // A tunnel just (re)established may drop the first packets while the router's charon
+  // installs its routes: a few rounds, the last one's count reported.
+  let ping = { from: host.address, to: lab.peer.inside, sent: 0, received: 0 };
+  for (let round = 0; round < 4 && ping.received === 0; round++) {
+    if (round > 0) await sleep(2000);
+    const { output } = await lab.engine.exec(qVpn.id, ['ip', 'netns', 'exec', `qprobe-${host.portId}`, 'ping', '-c', '3', '-W', '2', lab.peer.inside]);
+    const stats = /(\d+) packets transmitted, (\d+) received/.exec(output);
+    ping = { ...ping, sent: Number(stats?.[1] ?? 0), received: Number(stats?.[2] ?? 0) };
+  }
   lab.say(`ping ${ping.from} -> ${ping.to} across the tunnel: ${ping.received}/${ping.sent} replies${ping.received > 0 ? '' : ' (lab check looks at the data path)'}`);
   return ping;
 }
