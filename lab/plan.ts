@@ -115,9 +115,7 @@ function createOptions(project: string, service: CatalogService, image: string):
       Binds: service.mounts.map((m) => `${m.kind === 'volume' ? resourceName(project, m.source) : m.source}:${m.target}${m.readOnly ? ':ro' : ''}`),
       PortBindings: bindings,
       CapAdd: service.capAdd,
-      // `systempaths=unconfined` is a CLI spelling: the API takes empty masked and read-only path lists.
-      SecurityOpt: service.securityOpt.filter((o) => o !== 'systempaths=unconfined'),
-      ...(service.securityOpt.includes('systempaths=unconfined') ? { MaskedPaths: [], ReadonlyPaths: [] } : {}),
+      SecurityOpt: service.securityOpt,
       Devices: service.devices.map((d) => ({ PathOnHost: d, PathInContainer: d, CgroupPermissions: 'rwm' })),
       NetworkMode: network,
       // The catalog says per service: Neutron's services stay down when they crash (their

@@ -41,8 +41,12 @@ describe('the plan', () => {
     assert.deepEqual(p.networks.find((n) => n.name === 'planned-public')?.ipam, { subnet: '172.24.4.0/24', ipRange: '172.24.4.0/25', gateway: '172.24.4.1' });
     assert.deepEqual(p.volumes.map((v) => v.name), ['planned-mysql-data']);
     const vpn = p.services.find((s) => s.service.name === 'q-vpn');
-    assert.deepEqual(vpn?.create.HostConfig?.MaskedPaths, []);
-    assert.ok(!vpn?.create.HostConfig?.SecurityOpt?.includes('systempaths=unconfined'));
+    // What q-vpn may do, as measured (README "What q-vpn can do"): no more than these, and
+    // Docker's masked and read-only paths as for any container.
+    assert.deepEqual(vpn?.create.HostConfig?.CapAdd, ['NET_ADMIN', 'SYS_ADMIN', 'NET_RAW']);
+    assert.deepEqual(vpn?.create.HostConfig?.SecurityOpt, ['apparmor=unconfined']);
+    assert.equal(vpn?.create.HostConfig?.MaskedPaths, undefined);
+    assert.equal(vpn?.create.HostConfig?.ReadonlyPaths, undefined);
     assert.equal(vpn?.create.HostConfig?.Privileged, undefined);
   });
 

@@ -59,6 +59,25 @@ describe('lab stack against the real engine', { timeout: 40 * 60_000 }, () => {
     assert.ok(log.some((l) => l.includes(`Loaded VPNaaS device driver: ${STRONGSWAN_DRIVER}`)), 'the device driver was not loaded');
   });
 
+  it("runs q-vpn without SYS_PTRACE or DAC_READ_SEARCH, the host's /proc/sys read-only and only its own net settings writable", async () => {
+    const vpn = (await engine.listContainers(lab.name)).find((c) => c.service === 'q-vpn');
+    assert.ok(vpn, 'no q-vpn container');
+    const { exitCode, output } = await engine.exec(vpn.id, [
+      'bash',
+      '-c',
+      // The bounding set in hex, then one write the host would feel and one in a namespace of q-vpn's own.
+      'grep CapBnd /proc/self/status; echo 1 > /proc/sys/kernel/panic_on_oops && echo kernel-writable; ip netns add lab-probe && ip netns exec lab-probe sysctl -qw net.ipv4.ip_forward=1 && echo net-writable; ip netns delete lab-probe',
+    ]);
+    assert.equal(exitCode, 0, output);
+    const bounding = BigInt(`0x${/CapBnd:\s+([0-9a-f]+)/.exec(output)?.[1] ?? '0'}`);
+    const has = (bit: number) => (bounding >> BigInt(bit)) & 1n;
+    // capability(7) numbers: NET_ADMIN 12, NET_RAW 13, SYS_ADMIN 21; DAC_READ_SEARCH 2, SYS_PTRACE 19.
+    assert.deepEqual([has(12), has(13), has(21)], [1n, 1n, 1n], output);
+    assert.deepEqual([has(2), has(19)], [0n, 0n], output);
+    assert.doesNotMatch(output, /kernel-writable/);
+    assert.match(output, /net-writable/);
+  });
+
   it('reports every service healthy and its config current', async () => {
     const result = await lab.run(['status', '--json']);
     assert.equal(result.code, 0, result.stderr);
