@@ -339,7 +339,8 @@ function clashes(items: Named[], clash: (a: Named, b: Named) => boolean): [Named
   return pairs;
 }
 
-const origin = (n: Named): string => (n.explicit ? n.where : 'its default');
+/** Where the other of a clashing pair was set, for the message. */
+const setAt = (n: Named): string => (n.explicit ? n.where : 'its default');
 
 /**
  * The private network, the peer's protected subnet and the public network must be apart:
@@ -350,7 +351,7 @@ function overlappingRanges(ranges: Named[], problems: ProblemList): void {
   for (const [blamed, other] of clashes(ranges, (a, b) => isCidr(a.value) && isCidr(b.value) && overlaps(a.value, b.value))) {
     const taken = ranges.filter((r) => r !== blamed && isCidr(r.value)).map((r) => r.value);
     const free = taken.some((t) => overlaps(blamed.fallback, t)) ? freeNetworkLike(networkOf(blamed.value), taken) : blamed.fallback;
-    problems.add(blamed.where, `${blamed.name}="${blamed.value}" overlaps ${other.name} (${other.value}, ${origin(other)}): the networks the tunnel joins and the one it runs over must not share addresses; write a network of its own${free ? `, e.g. ${blamed.name}=${free}` : ''}`);
+    problems.add(blamed.where, `${blamed.name}="${blamed.value}" overlaps ${other.name} (${other.value}, ${setAt(other)}): the networks the tunnel joins and the one it runs over must not share addresses; write a network of its own${free ? `, e.g. ${blamed.name}=${free}` : ''}`);
   }
 }
 
@@ -359,7 +360,7 @@ function samePorts(ports: Named[], problems: ProblemList): void {
   const valid = ports.filter((p) => /^\d+$/.test(p.value));
   for (const [blamed, other] of clashes(valid, (a, b) => Number(a.value) === Number(b.value))) {
     const free = freePort(Number(blamed.value), new Set(valid.map((p) => Number(p.value))));
-    problems.add(blamed.where, `${blamed.name}=${blamed.value} is ${other.name}'s port too (${origin(other)}): each is published on 127.0.0.1 and the second could not start; give each its own, e.g. ${blamed.name}=${free}`);
+    problems.add(blamed.where, `${blamed.name}=${blamed.value} is ${other.name}'s port too (${setAt(other)}): each is published on 127.0.0.1 and the second could not start; give each its own, e.g. ${blamed.name}=${free}`);
   }
 }
 
