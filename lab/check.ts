@@ -73,6 +73,16 @@ function settingSource(lab: LoadedLab, name: string): string {
   return `${name} at ${formatOrigin(setting.origin)}`;
 }
 
+/**
+ * Where neutron-server's service_provider lines come from: a post-config section wins
+ * over the variable, and lab refuses a variable with no VPN provider before starting.
+ */
+function providerSource(lab: LoadedLab): string {
+  const setting = lab.rendering.vpn.find((s) => s.key === 'service_provider');
+  const postConfig = setting?.values.find((v) => v.origin.kind === 'post-config');
+  return postConfig ? `service_provider at ${formatOrigin(postConfig.origin)}` : settingSource(lab, 'NEUTRON_VPNAAS_SERVICE_PROVIDER');
+}
+
 export async function runChecks(lab: LoadedLab, engine: Engine): Promise<CheckResult[]> {
   const containers = await engine.listContainers(lab.config.labName);
   const api = `http://127.0.0.1:${lab.config.qPort}`;
@@ -135,7 +145,7 @@ async function serverRuns(ctx: Context): Promise<CheckResult> {
   const state = server ? `q-svc is ${server.state}${server.state === 'exited' ? ` (exit code ${server.exitCode})` : ''}` : 'q-svc has no container';
   const noProvider = hits(LOG_PATTERNS.noProvider);
   if (noProvider.length > 0) {
-    return { id: 'server', title, ok: false, evidence: [state, ...noProvider], fix: `no VPN service provider reaches neutron-server: set ${settingSource(ctx.lab, 'NEUTRON_VPNAAS_SERVICE_PROVIDER')} to e.g. VPN:strongswan:neutron_vpnaas.services.vpn.service_drivers.ipsec.IPsecVPNDriver:default, then lab restart q-svc` };
+    return { id: 'server', title, ok: false, evidence: [state, ...noProvider], fix: `no VPN service provider reaches neutron-server: set ${providerSource(ctx.lab)} to e.g. VPN:strongswan:neutron_vpnaas.services.vpn.service_drivers.ipsec.IPsecVPNDriver:default, then lab restart q-svc` };
   }
   const badProvider = hits(LOG_PATTERNS.badProvider);
   if (badProvider.length > 0) {

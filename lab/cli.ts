@@ -14,6 +14,7 @@ import { vpnVerb } from './commands/vpn.js';
 import type { Verb, VerbOption } from './commands/verb.js';
 import { closest } from './config/services.js';
 import { InputError, OperationError, UsageError } from './errors.js';
+import { maskKnownSecrets } from './mask.js';
 
 const VERBS: readonly Verb[] = [configVerb, stackVerb, restartVerb, logsVerb, execVerb, openstackVerb, vpnVerb, checkVerb, statusVerb, unstackVerb, cleanVerb];
 
@@ -36,7 +37,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   try {
     return await dispatch(argv, io);
   } catch (error) {
-    return report(error, io);
+    return report(error, { ...io, err: (text) => io.err(maskKnownSecrets(text)) });
   }
 }
 

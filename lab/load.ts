@@ -11,6 +11,8 @@ import { requirePlaces } from './config/places.js';
 import { renderConfig, type Rendering } from './config/render.js';
 import { resolveConfig, trackedVariables, type LabConfig, type SecretSource } from './config/resolve.js';
 import { DEFAULT_SERVICES } from './config/services.js';
+import { isSecretName } from './config/variables.js';
+import { registerSecrets } from './mask.js';
 
 export interface LoadOptions {
   localrc?: string | undefined;
@@ -34,8 +36,11 @@ export async function loadLab(options: LoadOptions = {}): Promise<LoadedLab> {
   const env = options.env ?? process.env;
   const input = locateLocalrc(options.localrc, cwd);
   const evaluated = await evaluateLocalrc(input, trackedVariables(input), env, DEFAULT_SERVICES);
+  // What the error output masks: the passwords given, before anything can fail on them, then every secret once resolved.
+  registerSecrets([...evaluated.values].flatMap(([name, value]) => (isSecretName(name) ? [value] : [])));
   const resolve = (): LoadedLab => {
     const config = resolveConfig(input, evaluated, env, options.secrets ?? fileSecrets);
+    registerSecrets(config.secrets);
     requirePluginDirectories(config);
     config.warnings.push(...unreachableClasses(config));
     const rendering = renderConfig(config);

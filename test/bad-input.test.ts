@@ -15,6 +15,8 @@ interface Case {
   env?: Record<string, string>;
   /** Each must appear in stderr. */
   expect: RegExp[];
+  /** None may appear in stderr (a secret's value, a raw control byte). */
+  absent?: RegExp[];
 }
 
 const PROVIDER = 'VPN:strongswan:neutron_vpnaas.services.vpn.service_drivers.ipsec.IPsecVPNDriver';
@@ -29,6 +31,65 @@ const cases: Case[] = [
     title: 'a FLOATING_RANGE too small to share, and a NETWORK_GATEWAY outside FIXED_RANGE',
     files: { localrc: 'LAB_NAME=ok\nFLOATING_RANGE=172.24.9.0/30\nNETWORK_GATEWAY=10.9.0.1\nNEUTRON_CREATE_INITIAL_NETWORKS=maybe\n' },
     expect: [/localrc line 2: FLOATING_RANGE="172\.24\.9\.0\/30" is too small: .*write a \/28 or larger/, /localrc line 3: NETWORK_GATEWAY="10\.9\.0\.1" must be an address in FIXED_RANGE \(10\.0\.0\.0\/24\), e\.g\. 10\.0\.0\.1/, /localrc line 4: NEUTRON_CREATE_INITIAL_NETWORKS="maybe": write True or False/],
+  },
+  {
+    title: 'FIXED_RANGE overlapping FLOATING_RANGE, with a network that is free',
+    files: { localrc: 'LAB_NAME=ok\nFIXED_RANGE=172.24.4.128/25\n' },
+    expect: [/lab: error: \.\/localrc line 2: FIXED_RANGE="172\.24\.4\.128\/25" overlaps FLOATING_RANGE \(172\.24\.4\.0\/24, its default\): .*must not share addresses; write a network of its own, e\.g\. FIXED_RANGE=10\.0\.0\.0\/24/],
+  },
+  {
+    title: 'STRONGSWAN_SUBNET overlapping FIXED_RANGE, both set: the next free network',
+    files: { localrc: 'FIXED_RANGE=10.5.0.0/24\nSTRONGSWAN_SUBNET=10.5.0.0/24\n' },
+    expect: [/\.\/localrc line 1: FIXED_RANGE="10\.5\.0\.0\/24" overlaps STRONGSWAN_SUBNET \(10\.5\.0\.0\/24, \.\/localrc line 2\): .*e\.g\. FIXED_RANGE=10\.0\.0\.0\/24/],
+  },
+  {
+    title: 'a FLOATING_RANGE with host bits set, with the network to write',
+    files: { localrc: 'FLOATING_RANGE=172.24.4.5/24\n' },
+    expect: [/\.\/localrc line 1: FLOATING_RANGE="172\.24\.4\.5\/24" has host bits set: the network it falls in is 172\.24\.4\.0\/24; write FLOATING_RANGE=172\.24\.4\.0\/24/],
+  },
+  {
+    title: 'Q_PORT equal to CSR_PORT',
+    files: { localrc: 'LAB_NAME=x\nCSR_PORT=9696\n' },
+    expect: [/\.\/localrc line 2: CSR_PORT=9696 is Q_PORT's port too \(its default\): each is published on 127\.0\.0\.1 .*e\.g\. CSR_PORT=9697/],
+  },
+  {
+    title: 'an enable_plugin NAME that would mount outside the plugins directory',
+    files: { localrc: 'LAB_NAME=x\nenable_plugin ../up ./driver\n', 'driver/x.py': '' },
+    expect: [/\.\/localrc line 2: enable_plugin \.\.\/up: the NAME .* may not hold "\/", "\.\." or ":"; .*e\.g\. enable_plugin up \.\/driver/],
+  },
+  {
+    title: 'an enable_plugin directory holding ":"',
+    files: { localrc: 'enable_plugin mine ./a:b\n', 'a:b/x.py': '' },
+    expect: [/\.\/localrc line 1: enable_plugin mine \.\/a:b: the directory .*a:b holds ":", which Docker's bind mounts \(SOURCE:TARGET:ro\) cannot carry/],
+  },
+  {
+    title: 'one enable_plugin NAME with two directories, at the second line',
+    files: { localrc: 'enable_plugin mine ./one\nenable_plugin mine ./two\n', 'one/x.py': '', 'two/x.py': '' },
+    expect: [/\.\/localrc line 2: enable_plugin mine \.\/two: "mine" is enabled already at line 1 with \.\/one; one NAME mounts one directory/],
+  },
+  {
+    title: 'a provider list with no VPN provider, from the environment',
+    files: { localrc: 'LAB_NAME=x\n' },
+    env: { NEUTRON_VPNAAS_SERVICE_PROVIDER: 'FIREWALL:fw:a.b.Driver:default' },
+    expect: [/environment variable NEUTRON_VPNAAS_SERVICE_PROVIDER: NEUTRON_VPNAAS_SERVICE_PROVIDER has no VPN provider: neutron-server would exit .*add one, e\.g\. NEUTRON_VPNAAS_SERVICE_PROVIDER="VPN:strongswan:/],
+  },
+  {
+    title: 'a password holding a newline, without showing it',
+    files: { localrc: "DATABASE_PASSWORD=$'abc\\n[database]\\nconnection = sqlite://'\n" },
+    expect: [/\.\/localrc line 1: DATABASE_PASSWORD holds a control character \(\\n\), .*its value is not shown \(a secret\)/],
+    absent: [/abc/, /sqlite/],
+  },
+  {
+    title: 'a user name holding a newline, shown escaped',
+    files: { localrc: "RABBIT_USERID=$'stack\\nrabbit'\n" },
+    expect: [/\.\/localrc line 1: RABBIT_USERID="stack\\nrabbit" holds a control character \(\\n\), .*write it on one line, e\.g\. RABBIT_USERID=stackrabbit/],
+    absent: [/stack\nrabbit/],
+  },
+  {
+    title: 'a device driver holding a carriage return (a line break between two drivers is fine)',
+    files: { localrc: "NEUTRON_VPNAAS_DEVICE_DRIVER=$'a.b.C\\nd.e.F\\r'\n" },
+    expect: [/\.\/localrc line 1: NEUTRON_VPNAAS_DEVICE_DRIVER="a\.b\.C\\nd\.e\.F\\r" holds a control character \(\\r\)/],
+    absent: [/\r/],
   },
 
   {
@@ -153,6 +214,7 @@ describe('bad input', () => {
       const result = await lab(['config', ...(c.args ?? [])], { cwd, ...(c.env ? { env: c.env } : {}) });
       assert.equal(result.code, 2, `exit code; stderr:\n${result.stderr}`);
       for (const pattern of c.expect) assert.match(result.stderr, pattern);
+      for (const pattern of c.absent ?? []) assert.doesNotMatch(result.stderr, pattern);
       assert.match(result.stderr, /nothing was started or written/);
       assert.equal(result.stdout, '');
       assert.deepEqual(listFiles(cwd), Object.keys(c.files).sort(), 'no file was written');

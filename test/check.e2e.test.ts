@@ -98,14 +98,21 @@ describe('lab check against misconfigured labs', { timeout: 40 * 60_000 }, () =>
     assert.match(server?.fix ?? '', /cannot import a service driver \(neutron_vpnaas\.services\.vpn\.service_drivers\.ipsec\.IPsecVPNDriverr\): check the class path in NEUTRON_VPNAAS_SERVICE_PROVIDER at \.\/localrc line \d+/);
   });
 
-  it('says there is no VPN provider (4)', async () => {
-    configure(['NEUTRON_VPNAAS_SERVICE_PROVIDER=L3_ROUTER_NAT:single:neutron.services.l3_router.service_providers.single_node.SingleNodeDriver']);
+  it('refuses a provider variable with no VPN provider before starting, and names the post-config list that gets through (4)', async () => {
+    const noVpn = 'L3_ROUTER_NAT:single:neutron.services.l3_router.service_providers.single_node.SingleNodeDriver';
+    configure([`NEUTRON_VPNAAS_SERVICE_PROVIDER=${noVpn}`]);
+    const refused = await lab.run(['stack']);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /\.\/localrc line \d+: NEUTRON_VPNAAS_SERVICE_PROVIDER has no VPN provider: neutron-server would exit/);
+    assert.match(refused.stderr, /nothing was started or written/);
+    // A post-config list is the user's own: lab warns and starts, neutron-server exits, lab check names the line.
+    configure([], `[[post-config|$NEUTRON_VPNAAS_CONF]]\n[service_providers]\nservice_provider = ${noVpn}\n`);
     const stack = await lab.run(['stack']);
     assert.equal(stack.code, 1);
-    assert.match(stack.stderr, /has no VPN provider: neutron-server will exit/);
+    assert.match(stack.stderr, /neutron_vpnaas\.conf \[service_providers\]: no VPN service_provider: neutron-server will exit/);
     const server = (await check()).failing.find((c) => c.id === 'server');
     assert.match(server?.evidence.join('\n') ?? '', /No providers specified for 'VPN' service/);
-    assert.match(server?.fix ?? '', /^no VPN service provider reaches neutron-server: set NEUTRON_VPNAAS_SERVICE_PROVIDER at \.\/localrc line \d+/);
+    assert.match(server?.fix ?? '', /^no VPN service provider reaches neutron-server: set service_provider at \.\/local\.conf line 3 \[\[post-config\|\$NEUTRON_VPNAAS_CONF\]\]/);
   });
 
   it('says the agent\'s file lacks the vpnaas extension (5)', async () => {

@@ -2,7 +2,7 @@
 import { runChecks, type CheckResult } from '../check.js';
 import { Engine } from '../engine.js';
 import { loadLab } from '../load.js';
-import { maskSecrets } from '../mask.js';
+import { maskedJson, maskSecrets } from '../mask.js';
 import type { Verb } from './verb.js';
 
 export const checkVerb: Verb = {
@@ -22,8 +22,8 @@ export const checkVerb: Verb = {
     const engine = new Engine();
     await engine.requireEngine();
     const results = await runChecks(lab, engine);
-    const show = (text: string) => maskSecrets(text, lab.config.secrets);
-    out(show(values.json === true ? JSON.stringify({ lab: lab.config.labName, ok: results.every((r) => r.ok), checks: results }, null, 2) : formatChecks(results)));
+    const secrets = lab.config.secrets;
+    out(values.json === true ? maskedJson({ lab: lab.config.labName, ok: results.every((r) => r.ok), checks: results }, secrets) : maskSecrets(formatChecks(results), secrets));
     return results.every((r) => r.ok) ? 0 : 1;
   },
 };

@@ -8,7 +8,7 @@ import { withLabLock } from '../lock.js';
 import { formatOrigin } from '../config/origin.js';
 import { renderedPath } from '../config/labdir.js';
 import { VARIABLES } from '../config/variables.js';
-import { maskSecrets } from '../mask.js';
+import { maskedJson, maskSecrets } from '../mask.js';
 import { displayPath } from '../paths.js';
 import type { Verb } from './verb.js';
 
@@ -38,10 +38,12 @@ export const configVerb: Verb = {
     } else {
       written = persistLab(lab);
     }
-    const show = (text: string) => (values['show-secrets'] === true ? text : maskSecrets(text, lab.config.secrets));
+    const clear = values['show-secrets'] === true;
+    const show = (text: string) => (clear ? text : maskSecrets(text, lab.config.secrets));
     const warnings = [...lab.config.warnings, ...lab.rendering.warnings];
     if (values.json === true) {
-      out(show(JSON.stringify(configJson(lab, written), null, 2)));
+      const json = configJson(lab, written);
+      out(clear ? JSON.stringify(json, null, 2) : maskedJson(json, lab.config.secrets));
     } else {
       out(show(configText(lab)));
     }

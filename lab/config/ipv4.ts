@@ -24,6 +24,12 @@ function parts(cidr: string): { base: number; prefix: number; size: number } {
   return { base: Math.floor(toInt(address) / size) * size, prefix: Number(prefix), size };
 }
 
+/** The network a CIDR names, with its host bits cleared: 172.24.4.5/24 -> 172.24.4.0/24. */
+export function networkOf(cidr: string): string {
+  const { base, prefix } = parts(cidr);
+  return `${fromInt(base)}/${prefix}`;
+}
+
 export function inNetwork(address: string, network: string): boolean {
   const { base, size } = parts(network);
   const n = toInt(address);

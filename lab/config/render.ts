@@ -4,7 +4,8 @@
 import { InputError, type Problem } from '../errors.js';
 import { CONFIG_FILES, type ConfigFileId, type ConfigFileSpec } from './files.js';
 import { groupEntries, IniDocument, type OptionValue } from './ini.js';
-import { formatOrigin, isExplicit, type Origin } from './origin.js';
+import { formatOrigin, isExplicit, placeOf, type Origin } from './origin.js';
+import { DEFAULT_SERVICE_PROVIDER } from './variables.js';
 import type { LabConfig } from './resolve.js';
 import { deviceDriverProblem, duplicateDefaults, hasVpnPlugin, parseServiceProvider } from './vpn.js';
 
@@ -177,6 +178,7 @@ function validateDrivers(docs: Map<ConfigFileId, IniDocument>): void {
       message: `${clash.providers.length} ${clash.serviceType} providers are marked default (${clash.providers.map((p) => p.name).join(', ')}); neutron-server refuses to start: keep ":default" on one of them`,
     });
   }
+  if (valid.length > 0 && !fromPostConfig && !valid.some((p) => p.provider.serviceType === 'VPN')) problems.push(noVpnProvider(valid[0]?.where));
   for (const spec of CONFIG_FILES.filter((f) => f.services.includes('q-vpn'))) {
     for (const { value, origin } of (docs.get(spec.id) as IniDocument).lookup('vpnagent', 'vpn_device_driver')) {
       const problem = origin.kind === 'post-config' ? deviceDriverProblem(value) : undefined;
@@ -184,6 +186,18 @@ function validateDrivers(docs: Map<ConfigFileId, IniDocument>): void {
     }
   }
   if (problems.length > 0) throw new InputError(problems);
+}
+
+/**
+ * Without a VPN provider neutron-server exits at start. Refused when the variable made
+ * the list; a post-config list is the user's own (a lab may run one to see the failure):
+ * missingPieces warns about that one.
+ */
+function noVpnProvider(origin: Origin | undefined): Problem {
+  return {
+    where: placeOf(origin, 'NEUTRON_VPNAAS_SERVICE_PROVIDER'),
+    message: `NEUTRON_VPNAAS_SERVICE_PROVIDER has no VPN provider: neutron-server would exit with "No providers specified for 'VPN' service"; add one, e.g. NEUTRON_VPNAAS_SERVICE_PROVIDER="${DEFAULT_SERVICE_PROVIDER}"`,
+  };
 }
 
 /** An option in a file the process that needs it is not started with does nothing. */

@@ -1,14 +1,15 @@
 // From what bash read back to a typed, validated lab config. Pure: no files, no processes;
 // stored passwords come in through `SecretSource`, so tests can run it in memory.
 import path from 'node:path';
-import { inNetwork, isAddress, isCidr, nthAddress, splitPublicRange } from './ipv4.js';
+import { hasControl, listControls, showControls } from './control.js';
+import { freeNetworkLike, inNetwork, isAddress, isCidr, networkOf, nthAddress, overlaps, splitPublicRange } from './ipv4.js';
 import { ProblemList, type Problem } from '../errors.js';
 import type { Evaluated } from '../localrc/evaluate.js';
 import { postConfigSections, type MetaSection } from '../localrc/localconf.js';
 import type { LocalrcInput } from '../localrc/source.js';
 import { fileForPath, type ConfigFileId } from './files.js';
 import { parseIniBody, type IniEntry } from './ini.js';
-import type { Origin } from './origin.js';
+import { isExplicit, type Origin } from './origin.js';
 import { classifyService, DEFAULT_SERVICES, type ServiceName } from './services.js';
 import {
   DEFAULT_SERVICE_PROVIDER,
@@ -16,6 +17,7 @@ import {
   FILE_VARIABLES,
   VARIABLES,
   isSecretName,
+  isWordList,
   type IpsecPackage,
 } from './variables.js';
 import { deviceDriverProblem, duplicateDefaults, parseServiceProvider, type ServiceProvider } from './vpn.js';
@@ -135,8 +137,16 @@ export function resolveConfig(input: LocalrcInput, evaluated: Evaluated, env: No
     if (origin.kind === 'localrc') return `${origin.file} line ${origin.line}`;
     return origin.kind === 'environment' ? `environment variable ${name}` : `variable ${name}`;
   };
+  /** A value lab writes on one line must hold no line break: refused, naming the variable, never showing a secret. */
+  const oneLine = (name: string, value: string, fallback: string): boolean => {
+    const checked = isWordList(name) ? value.replace(/\n/g, ' ') : value;
+    if (!hasControl(checked)) return true;
+    problems.add(whereOf(name), controlProblem(name, value, listControls(checked), fallback));
+    return false;
+  };
   const read = (name: string, fallback: string, note?: string): string => {
     const raw = evaluated.values.get(name);
+    if (raw !== undefined && !oneLine(name, raw, fallback)) return fallback;
     const value = raw === undefined || raw === '' ? fallback : raw;
     const origin = raw === undefined || raw === '' ? ({ kind: 'default', ...(note ? { note } : {}) } as Origin) : originOf(name);
     settings[name] = { value, origin };
@@ -159,7 +169,8 @@ export function resolveConfig(input: LocalrcInput, evaluated: Evaluated, env: No
   settings.LAB_DIR = { value: labDir, origin: settings.LAB_DIR?.origin ?? { kind: 'default' } };
 
   const baseImage = read('LAB_BASE_IMAGE', 'debian:bookworm-slim');
-  const services = resolveServices(evaluated.values.get('ENABLED_SERVICES') ?? DEFAULT_SERVICES, whereOf('ENABLED_SERVICES'), problems, warnings);
+  const servicesGiven = evaluated.values.get('ENABLED_SERVICES') ?? DEFAULT_SERVICES;
+  const services = resolveServices(oneLine('ENABLED_SERVICES', servicesGiven, DEFAULT_SERVICES) ? servicesGiven : DEFAULT_SERVICES, whereOf('ENABLED_SERVICES'), problems, warnings);
   settings.ENABLED_SERVICES = { value: evaluated.values.get('ENABLED_SERVICES') ?? DEFAULT_SERVICES, origin: originOf('ENABLED_SERVICES') };
 
   const screenLogDir = path.resolve(input.topDir, read('SCREEN_LOGDIR', './logs'));
@@ -170,7 +181,7 @@ export function resolveConfig(input: LocalrcInput, evaluated: Evaluated, env: No
   const generated: Record<string, string> = {};
   const secretValue = (name: string): string => {
     const given = evaluated.values.get(name);
-    if (given !== undefined && given !== '') return read(name, given);
+    if (given !== undefined && given !== '') return read(name, '');
     const stored = secrets.stored(labDir)[name];
     const value = stored ?? (generated[name] = secrets.generate());
     settings[name] = { value, origin: { kind: 'generated', file: secrets.storeName(labDir) } };
@@ -197,7 +208,7 @@ export function resolveConfig(input: LocalrcInput, evaluated: Evaluated, env: No
   if (ipsec === 'strongswan' || ipsec === 'libreswan') ipsecPackage = ipsec;
   else problems.add(whereOf('IPSEC_PACKAGE'), `IPSEC_PACKAGE="${ipsec}" is not supported: write IPSEC_PACKAGE=strongswan or IPSEC_PACKAGE=libreswan`);
 
-  const serviceProviders = resolveProviders(read('NEUTRON_VPNAAS_SERVICE_PROVIDER', DEFAULT_SERVICE_PROVIDER), settings.NEUTRON_VPNAAS_SERVICE_PROVIDER?.origin, whereOf('NEUTRON_VPNAAS_SERVICE_PROVIDER'), problems, warnings);
+  const serviceProviders = resolveProviders(read('NEUTRON_VPNAAS_SERVICE_PROVIDER', DEFAULT_SERVICE_PROVIDER), settings.NEUTRON_VPNAAS_SERVICE_PROVIDER?.origin, whereOf('NEUTRON_VPNAAS_SERVICE_PROVIDER'), problems);
   const deviceDrivers = splitList(read('NEUTRON_VPNAAS_DEVICE_DRIVER', DEVICE_DRIVER_FOR_PACKAGE[ipsecPackage], `follows IPSEC_PACKAGE=${ipsecPackage}`), /\s+/).map((value) => {
     const problem = deviceDriverProblem(value);
     if (problem) problems.add(whereOf('NEUTRON_VPNAAS_DEVICE_DRIVER'), `NEUTRON_VPNAAS_DEVICE_DRIVER: ${problem}`);
@@ -207,6 +218,8 @@ export function resolveConfig(input: LocalrcInput, evaluated: Evaluated, env: No
   const cidrSetting = (name: string, fallback: string): string => {
     const value = read(name, fallback);
     if (!isCidr(value)) problems.add(whereOf(name), `${name}="${value}" is not an IPv4 network like ${fallback}`);
+    // Docker and Neutron would take the network it falls in, not the one written: say which.
+    else if (networkOf(value) !== value) problems.add(whereOf(name), `${name}="${value}" has host bits set: the network it falls in is ${networkOf(value)}; write ${name}=${networkOf(value)}`);
     return value;
   };
   const floatingRange = cidrSetting('FLOATING_RANGE', '172.24.4.0/24');
@@ -240,10 +253,11 @@ export function resolveConfig(input: LocalrcInput, evaluated: Evaluated, env: No
     dockerPublicRange: publicSplit.docker,
     floatingPool: publicSplit.neutronPool,
   };
+  const strongswanSubnet = cidrSetting('STRONGSWAN_SUBNET', '10.2.0.0/24');
   const peers = {
     fixedRange,
     floatingRange,
-    strongswanSubnet: cidrSetting('STRONGSWAN_SUBNET', '10.2.0.0/24'),
+    strongswanSubnet,
     strongswanIp,
     strongswanPsk: secretValue('STRONGSWAN_PSK'),
     ikeVersion: (ikeVersion === '2' ? '2' : '1') as '1' | '2',
@@ -254,6 +268,10 @@ export function resolveConfig(input: LocalrcInput, evaluated: Evaluated, env: No
     csrPassword: secretValue('CSR_PASSWORD'),
     csrTokenLifetime: integer('CSR_TOKEN_LIFETIME', '900', 1, 86400),
   };
+
+  const named = (name: string, fallback: string): Named => ({ name, value: settings[name]?.value ?? fallback, fallback, explicit: isExplicit(originOf(name)), where: whereOf(name) });
+  overlappingRanges([named('FIXED_RANGE', '10.0.0.0/24'), named('STRONGSWAN_SUBNET', '10.2.0.0/24'), named('FLOATING_RANGE', '172.24.4.0/24')], problems);
+  samePorts(VARIABLES.filter((v) => v.published).map((v) => named(v.name, v.shownDefault)), problems);
 
   const plugins = resolvePlugins(evaluated, input, problems, warnings);
   const postConfig = resolvePostConfig(input, evaluated, problems, warnings);
@@ -297,6 +315,61 @@ export function resolveConfig(input: LocalrcInput, evaluated: Evaluated, env: No
   };
 }
 
+function controlProblem(name: string, value: string, controls: string, fallback: string): string {
+  const found = `holds a control character (${controls}), which would start another line where lab writes it`;
+  if (isSecretName(name)) return `${name} ${found}; its value is not shown (a secret): write it on one line, or leave ${name} unset and lab generates one`;
+  return `${name}="${showControls(value)}" ${found}; write it on one line${fallback === '' ? ', without control characters' : `, e.g. ${name}=${fallback}`}`;
+}
+
+/** A variable as the cross-checks see it: its value, its default, and whether the user chose it. */
+interface Named {
+  name: string;
+  value: string;
+  fallback: string;
+  explicit: boolean;
+  where: string;
+}
+
+/** Every pair that clashes, as [the one to change, the other]: the one the user chose is blamed, not a default. */
+function clashes(items: Named[], clash: (a: Named, b: Named) => boolean): [Named, Named][] {
+  const pairs: [Named, Named][] = [];
+  items.forEach((a, i) => {
+    for (const b of items.slice(i + 1)) if (clash(a, b)) pairs.push(!a.explicit && b.explicit ? [b, a] : [a, b]);
+  });
+  return pairs;
+}
+
+/** Where the other of a clashing pair was set, for the message. */
+const setAt = (n: Named): string => (n.explicit ? n.where : 'its default');
+
+/**
+ * The private network, the peer's protected subnet and the public network must be apart:
+ * router1 routes between the first and the third, and the tunnel joins the first to the
+ * second; a route to one of two overlapping networks catches the other's traffic.
+ */
+function overlappingRanges(ranges: Named[], problems: ProblemList): void {
+  for (const [blamed, other] of clashes(ranges, (a, b) => isCidr(a.value) && isCidr(b.value) && overlaps(a.value, b.value))) {
+    const taken = ranges.filter((r) => r !== blamed && isCidr(r.value)).map((r) => r.value);
+    const free = taken.some((t) => overlaps(blamed.fallback, t)) ? freeNetworkLike(networkOf(blamed.value), taken) : blamed.fallback;
+    problems.add(blamed.where, `${blamed.name}="${blamed.value}" overlaps ${other.name} (${other.value}, ${setAt(other)}): the networks the tunnel joins and the one it runs over must not share addresses; write a network of its own${free ? `, e.g. ${blamed.name}=${free}` : ''}`);
+  }
+}
+
+/** Each published port is bound once on 127.0.0.1: two services on one port, and the second cannot start. */
+function samePorts(ports: Named[], problems: ProblemList): void {
+  const valid = ports.filter((p) => /^\d+$/.test(p.value));
+  for (const [blamed, other] of clashes(valid, (a, b) => Number(a.value) === Number(b.value))) {
+    const free = freePort(Number(blamed.value), new Set(valid.map((p) => Number(p.value))));
+    problems.add(blamed.where, `${blamed.name}=${blamed.value} is ${other.name}'s port too (${setAt(other)}): each is published on 127.0.0.1 and the second could not start; give each its own, e.g. ${blamed.name}=${free}`);
+  }
+}
+
+function freePort(port: number, used: Set<number>): number {
+  for (let p = port + 1; p <= 65535; p++) if (!used.has(p)) return p;
+  for (let p = port - 1; p >= 1; p--) if (!used.has(p)) return p;
+  return port;
+}
+
 function splitList(value: string, separator: string | RegExp): string[] {
   return value.split(separator).map((s) => s.trim()).filter((s) => s !== '');
 }
@@ -321,7 +394,7 @@ function resolveServices(list: string, where: string, problems: ProblemList, war
   return { enabled, ignored };
 }
 
-function resolveProviders(value: string, origin: Origin | undefined, where: string, problems: ProblemList, warnings: Problem[]): Setting<ServiceProvider>[] {
+function resolveProviders(value: string, origin: Origin | undefined, where: string, problems: ProblemList): Setting<ServiceProvider>[] {
   const providers: Setting<ServiceProvider>[] = [];
   for (const raw of splitList(value, /\s+/)) {
     const parsed = parseServiceProvider(raw);
@@ -330,9 +403,6 @@ function resolveProviders(value: string, origin: Origin | undefined, where: stri
   }
   for (const clash of duplicateDefaults(providers.map((p) => ({ provider: p.value, where })))) {
     problems.add(where, `NEUTRON_VPNAAS_SERVICE_PROVIDER marks ${clash.providers.length} ${clash.serviceType} providers as default (${clash.providers.map((p) => p.name).join(', ')}); neutron-server refuses to start: keep ":default" on one of them`);
-  }
-  if (providers.length > 0 && !providers.some((p) => p.value.serviceType === 'VPN')) {
-    warnings.push({ where, message: 'NEUTRON_VPNAAS_SERVICE_PROVIDER has no VPN provider: neutron-server will exit with "No providers specified for \'VPN\' service"' });
   }
   return providers;
 }
@@ -346,6 +416,11 @@ function resolvePlugins(evaluated: Evaluated, input: LocalrcInput, problems: Pro
       problems.add(where, `enable_plugin ${name ?? ''} has neither a URL nor a directory; write enable_plugin ${name ?? 'NAME'} /path/to/your/driver/checkout (or a file:// URL)`.replace('  ', ' '));
       continue;
     }
+    const nameProblem = pluginNameProblem(name, source);
+    if (nameProblem) {
+      problems.add(where, nameProblem);
+      continue;
+    }
     if (name === 'neutron-vpnaas') {
       plugins.push({ name, line, kind: 'provided', source });
       warnings.push({ where, message: 'enable_plugin neutron-vpnaas: already provided by lab\'s images (Debian\'s neutron-vpnaas for Zed); nothing is cloned' });
@@ -357,10 +432,40 @@ function resolvePlugins(evaluated: Evaluated, input: LocalrcInput, problems: Pro
       continue;
     }
     const directory = path.resolve(input.topDir, local);
+    const directoryProblem = pluginDirectoryProblem(name, source, directory, plugins);
+    if (directoryProblem) {
+      problems.add(where, directoryProblem);
+      continue;
+    }
+    // The same line again mounts nothing new (and Docker refuses a mount point twice).
+    if (plugins.some((p) => p.name === name)) continue;
     plugins.push({ name, line, kind: 'directory', directory, source });
     if (branch !== undefined) warnings.push({ where, message: `enable_plugin ${name}: the branch "${branch}" is ignored for a local directory; lab mounts the directory as it is` });
   }
   return plugins;
+}
+
+/**
+ * NAME becomes /opt/lab/plugins/NAME in q-svc and q-vpn and an entry of their PYTHONPATH
+ * (":"-separated): a "/" or ".." would mount elsewhere, a ":" would split the path.
+ */
+function pluginNameProblem(name: string, source: string): string | undefined {
+  if (/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name) && !name.includes('..')) return undefined;
+  const suggestion = name.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/\.\.+/g, '.').replace(/^[.-]+/, '') || 'my-driver';
+  return `enable_plugin ${showControls(name)}: the NAME becomes a directory in the containers (/opt/lab/plugins/NAME) and a PYTHONPATH entry, so it may not hold "/", ".." or ":"; use letters, digits, "_", "-" and ".", e.g. enable_plugin ${suggestion} ${showControls(source)}`;
+}
+
+/** Why a plugin directory cannot be mounted as given, or undefined. */
+function pluginDirectoryProblem(name: string, source: string, directory: string, earlier: PluginSpec[]): string | undefined {
+  const shown = `enable_plugin ${name} ${showControls(source)}`;
+  if (hasControl(directory)) return `${shown}: the directory holds a control character (${listControls(directory)}); rename it, or write the path of a link to it without one`;
+  // Docker reads a bind mount as SOURCE:TARGET:ro; a ":" in SOURCE shifts the fields.
+  if (directory.includes(':')) return `${shown}: the directory ${directory} holds ":", which Docker's bind mounts (SOURCE:TARGET:ro) cannot carry; rename it, or make a link to it (ln -s) at a path without ":" and write that path`;
+  const before = earlier.find((p) => p.name === name);
+  if (before && before.directory !== directory) {
+    return `${shown}: "${name}" is enabled already at line ${before.line} with ${before.source}; one NAME mounts one directory: remove one of the lines, or give this one a NAME of its own`;
+  }
+  return undefined;
 }
 
 function isRemote(source: string): boolean {

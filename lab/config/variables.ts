@@ -8,6 +8,10 @@ export interface VariableSpec {
   shownDefault: string;
   description: string;
   secret?: boolean;
+  /** A host port lab publishes on 127.0.0.1: no two may be equal. */
+  published?: boolean;
+  /** A list of words written one per line: a line break between two is a separator, as a space. */
+  words?: boolean;
 }
 
 export const STRONGSWAN_DEVICE_DRIVER = 'neutron_vpnaas.services.vpn.device_drivers.strongswan_ipsec.StrongSwanDriver';
@@ -28,12 +32,12 @@ export const VARIABLES: readonly VariableSpec[] = [
   { name: 'DATABASE_PASSWORD', shownDefault: '(generated)', description: 'MariaDB password; generated once per lab when unset.', secret: true },
   { name: 'RABBIT_USERID', shownDefault: 'stackrabbit', description: 'RabbitMQ user.' },
   { name: 'RABBIT_PASSWORD', shownDefault: '(generated)', description: 'RabbitMQ password; generated once per lab when unset.', secret: true },
-  { name: 'Q_PORT', shownDefault: '9696', description: 'Neutron API port, published on 127.0.0.1.' },
+  { name: 'Q_PORT', shownDefault: '9696', description: 'Neutron API port, published on 127.0.0.1.', published: true },
   { name: 'Q_SERVICE_PLUGIN_CLASSES', shownDefault: 'router,vpnaas', description: '`[DEFAULT] service_plugins` of neutron.conf; without `vpnaas` every /v2.0/vpn call is a 404.' },
   { name: 'Q_ML2_PLUGIN_MECHANISM_DRIVERS', shownDefault: 'linuxbridge', description: "ML2 mechanism drivers of neutron-server; linuxbridge binds ports to the Linux bridge agent in q-vpn (lab sets Zed's `[experimental] linuxbridge`)." },
-  { name: 'NEUTRON_VPNAAS_SERVICE_PROVIDER', shownDefault: DEFAULT_SERVICE_PROVIDER, description: 'One or several (space-separated) `<service_type>:<name>:<class.Path>[:default]`, written to `[service_providers] service_provider` of neutron_vpnaas.conf, in order.' },
+  { name: 'NEUTRON_VPNAAS_SERVICE_PROVIDER', shownDefault: DEFAULT_SERVICE_PROVIDER, description: 'One or several (space-separated) `<service_type>:<name>:<class.Path>[:default]`, written to `[service_providers] service_provider` of neutron_vpnaas.conf, in order.', words: true },
   { name: 'IPSEC_PACKAGE', shownDefault: 'strongswan', description: '`strongswan` or `libreswan`; picks the default device driver.' },
-  { name: 'NEUTRON_VPNAAS_DEVICE_DRIVER', shownDefault: 'follows IPSEC_PACKAGE', description: 'One or several device driver class paths, written to `[vpnagent] vpn_device_driver` of l3_agent.ini.' },
+  { name: 'NEUTRON_VPNAAS_DEVICE_DRIVER', shownDefault: 'follows IPSEC_PACKAGE', description: 'One or several device driver class paths, written to `[vpnagent] vpn_device_driver` of l3_agent.ini.', words: true },
   { name: 'FIXED_RANGE', shownDefault: '10.0.0.0/24', description: "Neutron's `private-subnet` behind router1 (DevStack's name), and the strongSwan peer's remote traffic selector." },
   { name: 'FLOATING_RANGE', shownDefault: '172.24.4.0/24', description: "The lab's public network and Neutron's `public-subnet`: Docker hands out the lower half (the peers sit there), Neutron's allocation pool is the upper half." },
   { name: 'PUBLIC_NETWORK_GATEWAY', shownDefault: 'first address of FLOATING_RANGE', description: "Gateway of `public-subnet`: the host's side of the public Docker network, as DevStack's br-ex." },
@@ -45,7 +49,7 @@ export const VARIABLES: readonly VariableSpec[] = [
   { name: 'STRONGSWAN_IKE_VERSION', shownDefault: '1', description: 'IKE version of the peer (1 or 2); 1 matches a Neutron IKE policy with ike_version v1, the default.' },
   { name: 'STRONGSWAN_IKE_PROPOSALS', shownDefault: 'aes128-sha1-modp1536', description: "IKE proposals; the default matches Neutron's default IKE policy (aes-128, sha1, group5)." },
   { name: 'STRONGSWAN_ESP_PROPOSALS', shownDefault: 'aes128-sha1-modp1536', description: "ESP proposals; the default matches Neutron's default IPsec policy (aes-128, sha1, pfs group5)." },
-  { name: 'CSR_PORT', shownDefault: '55443', description: "The CSR simulator's HTTPS port, published on 127.0.0.1." },
+  { name: 'CSR_PORT', shownDefault: '55443', description: "The CSR simulator's HTTPS port, published on 127.0.0.1.", published: true },
   { name: 'CSR_USERNAME', shownDefault: 'stack', description: "The CSR simulator's user." },
   { name: 'CSR_PASSWORD', shownDefault: '(generated)', description: "The CSR simulator's password; generated once per lab when unset.", secret: true },
   { name: 'CSR_TOKEN_LIFETIME', shownDefault: '900', description: "Seconds an idle CSR token lives (the real device: 15 minutes); shorter exercises a driver's re-login." },
@@ -61,6 +65,11 @@ export const FILE_VARIABLES: Readonly<Record<string, string>> = {
   Q_PLUGIN_CONF_PATH: 'etc/neutron/plugins/ml2',
   Q_PLUGIN_CONF_FILE: 'etc/neutron/plugins/ml2/ml2_conf.ini',
 };
+
+/** Whether a line break in the variable's value only separates words of a list. */
+export function isWordList(name: string): boolean {
+  return VARIABLES.some((v) => v.name === name && v.words === true);
+}
 
 export function isSecretName(name: string): boolean {
   return /PASSWORD|PASSWD|PSK|SECRET|TOKEN/i.test(name);
