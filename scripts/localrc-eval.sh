@@ -5,12 +5,18 @@
 #   plugin LINE N ARG...      one enable_plugin call with its N arguments
 #   warn LINE MESSAGE         a helper's warning, as DevStack prints it
 #   end                       the localrc ran to its end
-# Usage: localrc-eval.sh FILE VAR...   (VAR: the variables to track)
+# Usage: localrc-eval.sh VAR...   (VAR: the variables to track), the localrc on stdin;
+#        localrc-eval.sh --syntax  checks the localrc on stdin with bash -n, runs nothing.
 # The localrc's own stdout and stderr stay on 1 and 2; lab turns stderr into warnings.
 # Written for lab; the helper semantics follow DevStack's functions-common, not its code.
 
-__lab_file=$1
-shift
+# The localrc comes on stdin, so that no copy of it is ever on disk. bash needs a name it
+# can open: lab's stdin is a socket, which cannot be opened by name; a pipe on fd 4 can.
+exec 4< <(cat)
+__lab_file=/dev/fd/4
+if [[ ${1-} == --syntax ]]; then
+    exec bash -n "$__lab_file"
+fi
 __lab_tracked=("$@")
 
 __lab_record() { printf '%s\0' "$@" >&3; }
@@ -108,6 +114,7 @@ trap '(( ${#FUNCNAME[@]} == 0 )) && __lab_trace "$LINENO"' DEBUG
 # shellcheck disable=SC1090
 source "$__lab_file"
 trap - DEBUG
+exec 4<&-
 set +o functrace
 __lab_trace ""
 __lab_apply_negations
