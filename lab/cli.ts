@@ -13,7 +13,7 @@ import { cleanVerb, unstackVerb } from './commands/teardown.js';
 import { vpnVerb } from './commands/vpn.js';
 import type { Verb, VerbOption } from './commands/verb.js';
 import { closest } from './config/services.js';
-import { InputError, OperationError, UsageError } from './errors.js';
+import { InputError, OperationError, UsageError, showControls } from './errors.js';
 
 const VERBS: readonly Verb[] = [configVerb, stackVerb, restartVerb, logsVerb, execVerb, openstackVerb, vpnVerb, checkVerb, statusVerb, unstackVerb, cleanVerb];
 
@@ -33,10 +33,13 @@ const processIo: Io = {
 };
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  // The one place where errors and warnings reach the terminal: a user's value holding a
+  // control character (an escape sequence, a carriage return) is shown, never acted on.
+  const shown: Io = { out: io.out, err: (text) => io.err(showControls(text)) };
   try {
-    return await dispatch(argv, io);
+    return await dispatch(argv, shown);
   } catch (error) {
-    return report(error, io);
+    return report(error, shown);
   }
 }
 

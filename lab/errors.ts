@@ -48,3 +48,19 @@ export class ProblemList {
     if (this.problems.length > 0) throw new InputError(this.problems);
   }
 }
+
+// C0 controls but tab and line feed, DEL, and C1 controls: bytes a terminal acts on.
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * A user's value as text to print: control characters shown as escapes (`\x1b`, `\r`),
+ * so that a value holding one cannot recolour, rewrite or hide what lab says.
+ */
+export function showControls(text: string): string {
+  return text.replace(CONTROLS, (c) => {
+    if (c === '\r') return '\\r';
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : c;
+  });
+}
