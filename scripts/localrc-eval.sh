@@ -19,7 +19,10 @@ if [[ ${1-} == --syntax ]]; then
 fi
 __lab_tracked=("$@")
 
-__lab_record() { printf '%s\0' "$@" >&3; }
+# Records are kept and written once the localrc has run: fd 3 is closed while it runs, so
+# that what it starts in the background does not hold lab's pipe open (nor writes to it).
+__lab_records=()
+__lab_record() { __lab_records+=("$@"); }
 
 # q-l3 is the L3 agent's modern name; lab's VPN agent q-vpn is that agent.
 __lab_aliases() {
@@ -112,7 +115,7 @@ __lab_trace ""
 set -o functrace
 trap '(( ${#FUNCNAME[@]} == 0 )) && __lab_trace "$LINENO"' DEBUG
 # shellcheck disable=SC1090
-source "$__lab_file"
+source "$__lab_file" 3>&-
 trap - DEBUG
 exec 4<&-
 set +o functrace
@@ -125,3 +128,4 @@ for __lab_name in "${__lab_tracked[@]}"; do
     fi
 done
 __lab_record end
+printf '%s\0' "${__lab_records[@]}" >&3

@@ -117,6 +117,14 @@ describe('a localrc that does not finish', () => {
     });
   }
 
+  it('ends, without waiting for the limit, a background command that let go of its output', async () => {
+    const dir = project({ localrc: 'LAB_NAME=quiet\nsleep 100044 >/dev/null 2>&1 &\n' });
+    const run = await lab(['config'], dir, { LAB_LOCALRC_TIMEOUT: '10' });
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(run.ms < 5_000, `took ${run.ms} ms`);
+    assert.deepEqual(await leftAfter('100044', 3_000), []);
+  });
+
   it('refuses a LAB_LOCALRC_TIMEOUT that is not a number of seconds', async () => {
     const run = await lab(['config'], project({ localrc: 'LAB_NAME=x\n' }), { LAB_LOCALRC_TIMEOUT: 'soon' });
     assert.equal(run.code, 2, run.stderr);
