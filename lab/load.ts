@@ -17,6 +17,8 @@ export interface LoadOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   secrets?: SecretSource;
+  /** Stops the localrc's evaluation (lab stack's Ctrl-C); its reason is thrown. */
+  signal?: AbortSignal;
 }
 
 export interface LoadedLab {
@@ -33,7 +35,7 @@ export async function loadLab(options: LoadOptions = {}): Promise<LoadedLab> {
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
   const input = locateLocalrc(options.localrc, cwd);
-  const evaluated = await evaluateLocalrc(input, trackedVariables(input), env, DEFAULT_SERVICES);
+  const evaluated = await evaluateLocalrc(input, trackedVariables(input), env, DEFAULT_SERVICES, options.signal);
   const resolve = (): LoadedLab => {
     const config = resolveConfig(input, evaluated, env, options.secrets ?? fileSecrets);
     requirePluginDirectories(config);

@@ -4,7 +4,8 @@
 // is refused naming it and saying what to do; a control character in a value is never
 // printed raw. Also the bounded runner these rest on (lab/process.ts).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -123,6 +124,24 @@ describe('a localrc that does not finish', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.ok(run.ms < 5_000, `took ${run.ms} ms`);
     assert.deepEqual(await leftAfter('100044', 3_000), []);
+  });
+
+  it('stops at once when lab stack is interrupted during the evaluation', async () => {
+    const dir = project({ localrc: 'LAB_NAME=x\nsleep 100045\n' });
+    const child = spawn(process.execPath, [CLI, 'stack'], { cwd: dir, env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    // Interrupted once the localrc runs (lab's own start takes a while on a slow machine).
+    while (processesWith('100045').length === 0 && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+    const started = Date.now();
+    child.kill('SIGINT');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    clearTimeout(killer);
+    assert.equal(code, 130, stderr);
+    assert.match(stderr, /lab: interrupted: nothing was started/);
+    assert.ok(Date.now() - started < 3_000, `ended ${Date.now() - started} ms after Ctrl-C`);
+    assert.deepEqual(await leftAfter('100045', 3_000), []);
   });
 
   it('refuses a LAB_LOCALRC_TIMEOUT that is not a number of seconds', async () => {
