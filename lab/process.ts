@@ -95,20 +95,27 @@ function start(command: string, args: string[], options: BoundedOptions): ChildP
   });
 }
 
-/** Runs `command` within `limitMs`; never rejects for the child's sake, says how it ended. */
-export function runBounded(command: string, args: string[], options: BoundedOptions): Promise<BoundedResult> {
-  installExitHook();
-  const child = start(command, args, options);
-  const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
-  const extra = options.extraOutputs ?? 0;
-  const streams = child.stdio.slice(1, 3 + extra) as Readable[];
-  const watch = child.stdio[3 + extra] as Readable;
+/** Reads each stream as text into `texts`, as it comes. */
+function collect(streams: Readable[]): string[] {
   const texts = streams.map(() => '');
   streams.forEach((stream, i) => {
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => (texts[i] += chunk));
   });
+  return texts;
+}
+
+/** Runs `command` within `limitMs`; never rejects for the child's sake, says how it ended. */
+export function runBounded(command: string, args: string[], options: BoundedOptions): Promise<BoundedResult> {
+  const extra = options.extraOutputs ?? 0;
+  if (options.signal?.aborted) return Promise.resolve({ exitCode: null, signal: null, outputs: Array<string>(2 + extra).fill(''), timedOut: false, aborted: true });
+  installExitHook();
+  const child = start(command, args, options);
+  const streams = child.stdio.slice(1, 3 + extra) as Readable[];
+  const texts = collect(streams);
+  const watch = child.stdio[3 + extra] as Readable;
   // Only lab's death should close it; it must not keep lab running.
+  watch.on('error', () => undefined);
   (watch as Readable & { unref?: () => void }).unref?.();
   if (child.pid !== undefined) liveGroups.add(child.pid);
   if (options.input !== undefined) {
@@ -117,22 +124,21 @@ export function runBounded(command: string, args: string[], options: BoundedOpti
   }
   return new Promise((resolve) => {
     let over = false;
-    let open = streams.length;
     const finish = (how: { timedOut?: boolean; aborted?: boolean }) => {
       if (over) return;
       over = true;
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
-      if (child.pid !== undefined) endGroup(child.pid, graceMs, () => watch.destroy());
+      if (child.pid !== undefined) endGroup(child.pid, options.graceMs ?? DEFAULT_GRACE_MS, () => watch.destroy());
       // Stop waiting: a grandchild may hold a pipe open however long it likes.
       for (const stream of streams) stream.destroy();
       resolve({ exitCode: child.exitCode, signal: child.signalCode, outputs: texts, timedOut: how.timedOut === true, aborted: how.aborted === true });
     };
     const timer = setTimeout(() => finish({ timedOut: true }), options.limitMs);
     const onAbort = () => finish({ aborted: true });
-    if (options.signal?.aborted) onAbort();
     options.signal?.addEventListener('abort', onAbort);
     // Done when the child has exited and every pipe is closed: all it wrote has been read.
+    let open = streams.length;
     const maybeDone = () => {
       if (open === 0 && (child.exitCode !== null || child.signalCode !== null)) finish({});
     };

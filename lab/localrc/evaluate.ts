@@ -1,6 +1,6 @@
 // Evaluates a localrc with bash, as DevStack's stack.sh sources it, with DevStack's service
 // and plugin helpers defined (scripts/localrc-eval.sh), and reads the variables back.
-import { InputError, type Problem } from '../errors.js';
+import { InputError, OperationError, type Problem } from '../errors.js';
 import { packagePath } from '../paths.js';
 import { runBounded, type BoundedResult } from '../process.js';
 import type { LocalrcInput } from './source.js';
@@ -69,6 +69,10 @@ export function localrcTimeLimit(env: NodeJS.ProcessEnv): number {
 }
 
 function requireFinished(result: BoundedResult, display: string, limitS: number): void {
+  if (!result.timedOut && result.signal !== null) {
+    throw new InputError([{ where: display, message: `bash was killed by ${result.signal} while sourcing the localrc (does it kill its own shell, kill $$?); a localrc should only set variables` }]);
+  }
+  if (!result.timedOut && result.exitCode === null) throw new OperationError(`bash could not be started to evaluate ${display}; is bash installed?`);
   if (!result.timedOut) return;
   // bash itself ended, but something it started in the background still holds its output.
   const what = result.exitCode === null ? '' : ': bash got to its end, but a command it started in the background still runs';
