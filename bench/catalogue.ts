@@ -35,9 +35,9 @@ const chosen = INPUT_CASES.filter((c) => !left.some((text) => c.title.includes(t
 if (chosen.length < INPUT_CASES.length) process.stdout.write(`left out: ${INPUT_CASES.filter((c) => !chosen.includes(c)).map((c) => c.title).join('; ')}\n`);
 const inputs: CaseResult[] = await pool(chosen, 4, (c) => runInputCase(c, root, limitMs));
 process.stdout.write(`lab config, ${inputs.length} inputs, against ${root}\n`);
-for (const r of inputs) process.stdout.write(`  ${r.outcome.padEnd(17)} exit ${String(r.code).padEnd(4)} ${String(r.ms).padStart(6)} ms  ${r.title}${r.outcome === 'refused' && !r.named ? ' (the message does not say where)' : ''}${r.lost.length > 0 ? ` LOST: ${r.lost.join(', ')}` : ''}\n`);
+for (const r of inputs) process.stdout.write(`  ${r.outcome.padEnd(17)} exit ${String(r.code).padEnd(4)} ${String(r.ms).padStart(6)} ms  ${r.title}${r.outcome === 'refused' && !r.named ? ' (the message does not say where)' : ''}${r.lost.length > 0 ? ` LOST: ${r.lost.join(', ')}` : ''}${r.running.length > 0 ? ` LEFT RUNNING: ${r.running.join('; ')}` : ''}\n`);
 const csr: CsrResult[] = [];
 for (const c of CSR_CASES) csr.push(await runCsrCase(c, root));
 process.stdout.write(`\nthe CSR simulator, ${csr.length} requests\n`);
 for (const r of csr) process.stdout.write(`  ${r.outcome.padEnd(22)} ${String(r.status).padEnd(9)} rss +${r.rssGrowthKiB} KiB  ${r.title}\n`);
-process.stdout.write(`\ntried ${inputs.length + csr.length}\n  lab config: ${counts(inputs.map((r) => r.outcome))}; files lost in ${inputs.filter((r) => r.lost.length > 0).length}\n  simulator: ${counts(csr.map((r) => r.outcome))}\n`);
+process.stdout.write(`\ntried ${inputs.length + csr.length}\n  lab config: ${counts(inputs.map((r) => r.outcome))}; files lost in ${inputs.filter((r) => r.lost.length > 0).length}; processes left running in ${inputs.filter((r) => r.running.length > 0).length}\n  simulator: ${counts(csr.map((r) => r.outcome))}\n`);

@@ -13,6 +13,7 @@ import { cleanVerb, unstackVerb } from './commands/teardown.js';
 import { vpnVerb } from './commands/vpn.js';
 import type { Verb, VerbOption } from './commands/verb.js';
 import { closest } from './config/services.js';
+import { showTerminalControls } from './config/control.js';
 import { InputError, OperationError, UsageError } from './errors.js';
 import { maskKnownSecrets } from './mask.js';
 
@@ -34,10 +35,14 @@ const processIo: Io = {
 };
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  // The one place where errors and warnings reach the terminal: secrets the lab knows are
+  // masked (first, while they are still as written), and a user's value holding a control
+  // character (an escape sequence, a carriage return) is shown, never acted on.
+  const shown: Io = { out: io.out, err: (text) => io.err(showTerminalControls(maskKnownSecrets(text))) };
   try {
-    return await dispatch(argv, io);
+    return await dispatch(argv, shown);
   } catch (error) {
-    return report(error, { ...io, err: (text) => io.err(maskKnownSecrets(text)) });
+    return report(error, shown);
   }
 }
 

@@ -19,6 +19,8 @@ export interface LoadOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   secrets?: SecretSource;
+  /** Stops the localrc's evaluation (lab stack's Ctrl-C); its reason is thrown. */
+  signal?: AbortSignal;
 }
 
 export interface LoadedLab {
@@ -35,7 +37,7 @@ export async function loadLab(options: LoadOptions = {}): Promise<LoadedLab> {
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
   const input = locateLocalrc(options.localrc, cwd);
-  const evaluated = await evaluateLocalrc(input, trackedVariables(input), env, DEFAULT_SERVICES);
+  const evaluated = await evaluateLocalrc(input, trackedVariables(input), env, DEFAULT_SERVICES, options.signal);
   // What the error output masks: the passwords given, before anything can fail on them, then every secret once resolved.
   registerSecrets([...evaluated.values].flatMap(([name, value]) => (isSecretName(name) ? [value] : [])));
   const resolve = (): LoadedLab => {

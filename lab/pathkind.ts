@@ -36,3 +36,13 @@ export function isDirectory(p: string): boolean {
     return false;
   }
 }
+
+/** Something is there by that name, a dangling symlink too (not followed). */
+export function isEntry(p: string): boolean {
+  try {
+    fs.lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -91,7 +91,7 @@ async function ensureLabNetwork(engine: Engine, network: Plan['networks'][number
 export async function stackLab(options: StackOptions): Promise<StackResult> {
   const began = Date.now();
   const signal = options.signal ?? new AbortController().signal;
-  const loaded = await loadLab({ localrc: options.localrc });
+  const loaded = await loadLab({ localrc: options.localrc, signal });
   // Bad places are bad input: refused before the engine is even asked.
   requirePlaces(loaded.config);
   loadCatalog(catalogVariables(loaded.config));

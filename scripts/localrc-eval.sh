@@ -5,15 +5,24 @@
 #   plugin LINE N ARG...      one enable_plugin call with its N arguments
 #   warn LINE MESSAGE         a helper's warning, as DevStack prints it
 #   end                       the localrc ran to its end
-# Usage: localrc-eval.sh FILE VAR...   (VAR: the variables to track)
+# Usage: localrc-eval.sh VAR...   (VAR: the variables to track), the localrc on stdin;
+#        localrc-eval.sh --syntax  checks the localrc on stdin with bash -n, runs nothing.
 # The localrc's own stdout and stderr stay on 1 and 2; lab turns stderr into warnings.
 # Written for lab; the helper semantics follow DevStack's functions-common, not its code.
 
-__lab_file=$1
-shift
+# The localrc comes on stdin, so that no copy of it is ever on disk. bash needs a name it
+# can open: lab's stdin is a socket, which cannot be opened by name; a pipe on fd 4 can.
+exec 4< <(cat)
+__lab_file=/dev/fd/4
+if [[ ${1-} == --syntax ]]; then
+    exec bash -n "$__lab_file"
+fi
 __lab_tracked=("$@")
 
-__lab_record() { printf '%s\0' "$@" >&3; }
+# Records are kept and written once the localrc has run: fd 3 is closed while it runs, so
+# that what it starts in the background does not hold lab's pipe open (nor writes to it).
+__lab_records=()
+__lab_record() { __lab_records+=("$@"); }
 
 # q-l3 is the L3 agent's modern name; lab's VPN agent q-vpn is that agent.
 __lab_aliases() {
@@ -106,8 +115,9 @@ __lab_trace ""
 set -o functrace
 trap '(( ${#FUNCNAME[@]} == 0 )) && __lab_trace "$LINENO"' DEBUG
 # shellcheck disable=SC1090
-source "$__lab_file"
+source "$__lab_file" 3>&-
 trap - DEBUG
+exec 4<&-
 set +o functrace
 __lab_trace ""
 __lab_apply_negations
@@ -118,3 +128,4 @@ for __lab_name in "${__lab_tracked[@]}"; do
     fi
 done
 __lab_record end
+printf '%s\0' "${__lab_records[@]}" >&3

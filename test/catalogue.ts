@@ -34,6 +34,8 @@ export interface CaseResult {
   named: boolean;
   /** Files or directories of the scratch project changed or gone. */
   lost: string[];
+  /** Processes lab left running in the scratch project (killed once counted). */
+  running: string[];
 }
 
 const PROVIDER = 'VPN:strongswan:neutron_vpnaas.services.vpn.service_drivers.ipsec.IPsecVPNDriver:default';
@@ -131,6 +133,7 @@ export async function runInputCase(c: InputCase, root: string, limitMs = 30_000)
     const started = Date.now();
     const { code, stderr, timedOut } = await runCli(path.join(root, 'bin', 'lab.js'), ['config', ...(c.args ?? [])], dir, { ...(c.env?.(dir) ?? {}) }, limitMs, unprivileged ? UNPRIVILEGED : undefined);
     const ms = Date.now() - started;
+    const running = await leftRunning(dir);
     const after = snapshot(dir);
     const lost = Object.keys(before).filter((k) => before[k] !== after[k]);
     let outcome: Outcome;
@@ -141,7 +144,7 @@ export async function runInputCase(c: InputCase, root: string, limitMs = 30_000)
     else if (code === 2) outcome = 'refused';
     else if (code === 0) outcome = 'accepted';
     else outcome = 'other exit';
-    return { title: c.title, outcome, code, ms, stderr, named: c.names.test(stderr), lost };
+    return { title: c.title, outcome, code, ms, stderr, named: c.names.test(stderr), lost, running };
   } finally {
     removeScratch(dir);
   }
@@ -174,6 +177,38 @@ function runCli(cli: string, args: string[], cwd: string, env: Record<string, st
       resolve({ code, stderr, timedOut });
     });
   });
+}
+
+/** Processes whose working directory is `dir` or below: what a localrc started there. */
+function runningIn(dir: string): Map<number, string> {
+  const found = new Map<number, string>();
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
+      if (cwd === dir || cwd.startsWith(`${dir}/`)) found.set(Number(pid), fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim());
+    } catch {
+      // Gone meanwhile, or not ours to look at.
+    }
+  }
+  return found;
+}
+
+/**
+ * What is still running in `dir` once lab has exited, after `graceMs` for a group being
+ * ended; then killed, so that an older build's leftovers do not outlive the case.
+ */
+async function leftRunning(dir: string, graceMs = 3_000): Promise<string[]> {
+  const deadline = Date.now() + graceMs;
+  while (runningIn(dir).size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const left = runningIn(dir);
+  for (const pid of left.keys()) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Ended by itself.
+    }
+  }
+  return [...left.values()];
 }
 
 /** Every entry below `dir` with its content (files) or kind, not following symlinks. */

@@ -27,3 +27,16 @@ export function showControls(value: string): string {
 export function listControls(value: string): string {
   return [...new Set(value.match(CONTROL) ?? [])].map(escapeControl).join(', ');
 }
+
+// What reaches the terminal: every control character but the line breaks and tabs of lab's
+// own messages.
+// eslint-disable-next-line no-control-regex
+const TERMINAL_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/**
+ * Text on its way to the terminal, its control characters shown as escapes, so that a value
+ * holding one cannot recolour, rewrite or hide what lab says.
+ */
+export function showTerminalControls(text: string): string {
+  return text.replace(TERMINAL_CONTROL, escapeControl);
+}

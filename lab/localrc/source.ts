@@ -4,7 +4,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InputError, type Problem } from '../errors.js';
+import { isEntry } from '../pathkind.js';
 import { displayPath, packagePath } from '../paths.js';
+import { readInput } from './read.js';
 import { localSections, localrcScript, looksLikeLocalConf, parseLocalConf, type LocalConf } from './localconf.js';
 
 export interface LocalrcInput {
@@ -28,33 +30,32 @@ export function locateLocalrc(option: string | undefined, cwd: string): LocalrcI
   if (option !== undefined) return fromExplicitPath(path.resolve(cwd, option), cwd);
   const localrc = path.join(cwd, 'localrc');
   const localConf = path.join(cwd, 'local.conf');
-  if (isFile(localConf)) return fromLocalConf(localConf, cwd);
-  if (isFile(localrc)) return plainLocalrc(localrc, cwd, 'localrc');
-  const input = plainLocalrc(EMBEDDED_LOCALRC, cwd, 'embedded');
+  // Anything by that name counts, a broken symlink too: falling back to localrc.example
+  // would hide the user's file, so it is read and refused with what to do.
+  if (isEntry(localConf)) return fromLocalConf(localConf, cwd, readInput(localConf, cwd, { explicit: false, without: './localrc, else localrc.example' }));
+  if (isEntry(localrc)) return plainLocalrc(localrc, cwd, 'localrc', cwd, readInput(localrc, cwd, { explicit: false, without: 'localrc.example' }));
+  const input = plainLocalrc(EMBEDDED_LOCALRC, cwd, 'embedded', cwd, fs.readFileSync(EMBEDDED_LOCALRC, 'utf8'));
   input.scriptDisplay = 'localrc.example';
   input.notes.push('no --localrc, ./local.conf or ./localrc: using the embedded default localrc.example');
   return input;
 }
 
 function fromExplicitPath(file: string, cwd: string): LocalrcInput {
-  if (!fs.existsSync(file)) {
+  if (!isEntry(file)) {
     throw new InputError([{ where: '--localrc', message: `no such file ${displayPath(file, cwd)}; give the path of a DevStack localrc or local.conf` }]);
   }
-  if (!isFile(file)) {
-    throw new InputError([{ where: '--localrc', message: `${displayPath(file, cwd)} is not a file; give the path of a localrc or local.conf, not a directory` }]);
-  }
-  const text = fs.readFileSync(file, 'utf8');
-  if (path.basename(file) === 'local.conf' || looksLikeLocalConf(text)) return fromLocalConf(file, cwd);
-  return plainLocalrc(file, path.dirname(file), 'localrc', cwd);
+  const text = readInput(file, cwd, { explicit: true });
+  if (path.basename(file) === 'local.conf' || looksLikeLocalConf(text)) return fromLocalConf(file, cwd, text);
+  return plainLocalrc(file, path.dirname(file), 'localrc', cwd, text);
 }
 
-function fromLocalConf(file: string, cwd: string): LocalrcInput {
+function fromLocalConf(file: string, cwd: string, text: string): LocalrcInput {
   const display = displayPath(file, cwd);
-  const conf = parseLocalConf(fs.readFileSync(file, 'utf8'), display);
+  const conf = parseLocalConf(text, display);
   const topDir = path.dirname(file);
   const sibling = path.join(topDir, 'localrc');
-  if (isFile(sibling)) {
-    const input = plainLocalrc(sibling, topDir, 'localrc', cwd);
+  if (isEntry(sibling)) {
+    const input = plainLocalrc(sibling, topDir, 'localrc', cwd, readInput(sibling, cwd, { explicit: false, without: `the [[local|localrc]] section of ${display}` }));
     const local = localSections(conf)[0];
     input.notes.push(
       local
@@ -68,14 +69,7 @@ function fromLocalConf(file: string, cwd: string): LocalrcInput {
   return { kind: 'local.conf', script: localrcScript(conf), scriptDisplay: display, topDir, localConf: conf, notes: [], warnings: [...conf.warnings] };
 }
 
-function plainLocalrc(file: string, topDir: string, kind: 'localrc' | 'embedded', cwd = topDir): LocalrcInput {
-  return { kind, script: fs.readFileSync(file, 'utf8'), scriptDisplay: displayPath(file, cwd), topDir, notes: [], warnings: [] };
+function plainLocalrc(file: string, topDir: string, kind: 'localrc' | 'embedded', cwd: string, text: string): LocalrcInput {
+  return { kind, script: text, scriptDisplay: displayPath(file, cwd), topDir, notes: [], warnings: [] };
 }
 
-function isFile(file: string): boolean {
-  try {
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
