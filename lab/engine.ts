@@ -36,6 +36,10 @@ export interface ResourceInfo {
   labels: Record<string, string>;
 }
 
+export interface NetworkInfo extends ResourceInfo {
+  subnets: string[];
+}
+
 export class BuildFailed extends OperationError {
   constructor(readonly tag: string, readonly detail: string, readonly lastLines: string[]) {
     super(`building ${tag} failed: ${detail}\n${lastLines.map((l) => `    ${l}`).join('\n')}`);
@@ -238,9 +242,9 @@ export class Engine {
     );
   }
 
-  async listNetworks(project: string): Promise<ResourceInfo[]> {
+  async listNetworks(project: string): Promise<NetworkInfo[]> {
     const networks = await this.call(`the listing of lab ${project}'s networks`, (abortSignal) => this.docker.listNetworks({ filters: { label: [`${LABEL.project}=${project}`] }, abortSignal }));
-    return networks.map((n) => ({ name: n.Name, labels: n.Labels ?? {} }));
+    return networks.map((n) => ({ name: n.Name, labels: n.Labels ?? {}, subnets: subnetsOf(n) }));
   }
 
   async removeNetwork(name: string): Promise<void> {

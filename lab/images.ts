@@ -23,15 +23,23 @@ export interface BaseImage {
   how: 'present' | 'pulled' | 'made earlier' | 'made now';
 }
 
-export async function ensureBaseImage(engine: Engine, wanted: string, say: (line: string) => void): Promise<BaseImage> {
+/**
+ * The base image the engine has for `wanted`, without pulling or making one: the image
+ * itself, or for the default the one lab made earlier (no pull is tried again on every stack).
+ */
+export async function findBaseImage(engine: Engine, wanted: string): Promise<BaseImage | undefined> {
   const present = await engine.imageId(wanted);
   if (present) return { ref: wanted, id: present, how: 'present' };
-  // The base made earlier stands in for the default; no pull is tried again on every stack.
   const made = await engine.imageId(MADE_BASE_IMAGE);
-  if (made && wanted === DEFAULT_BASE_IMAGE) {
-    say(`${wanted} is not in the engine; using ${MADE_BASE_IMAGE}, made earlier with debootstrap`);
-    return { ref: MADE_BASE_IMAGE, id: made, how: 'made earlier' };
-  }
+  if (made && wanted === DEFAULT_BASE_IMAGE) return { ref: MADE_BASE_IMAGE, id: made, how: 'made earlier' };
+  return undefined;
+}
+
+export async function ensureBaseImage(engine: Engine, wanted: string, say: (line: string) => void): Promise<BaseImage> {
+  const found = await findBaseImage(engine, wanted);
+  if (found?.how === 'made earlier') say(`${wanted} is not in the engine; using ${MADE_BASE_IMAGE}, made earlier with debootstrap`);
+  if (found) return found;
+  const made = await engine.imageId(MADE_BASE_IMAGE);
   say(`${wanted} is not in the engine; trying to pull it`);
   if (await engine.tryPull(wanted, PULL_BOUND_MS)) return { ref: wanted, id: (await engine.imageId(wanted)) ?? '', how: 'pulled' };
   if (made) {

@@ -5,6 +5,8 @@ export const LABEL = {
   /** The ENABLED_SERVICES name a container belongs to (q-db-sync belongs to q-svc). */
   partOf: 'lab.part-of',
   configHash: 'lab.config-hash',
+  /** On containers: what the config hash is made of, each part hashed (JSON): the cause of a recreate. */
+  configParts: 'lab.config-parts',
   /** On the network: the lab directory, so `lab clean` finds it without the localrc. */
   labDir: 'lab.dir',
   /** On images: the build context they were made from. */

@@ -15,10 +15,22 @@ export interface ServicePlan {
   image: string;
   create: ContainerCreate;
   configHash: string;
+  /** What the hash is made of, piece by piece: recorded on the container, so a changed one can be named. */
+  parts: ConfigParts;
   /** Networks beyond the first, connected after the container is created. */
   extraNetworks: { name: string; aliases: string[]; ipv4Address?: string }[];
   /** Catalog services this one waits for, with the condition. */
   waitsFor: { service: string; condition: CatalogService['dependsOn'][number]['condition'] }[];
+}
+
+/** The inputs of a container, each hashed short: what `lab stack` names when it recreates one. */
+export interface ConfigParts {
+  /** "lab/neutron:4ceacd9b9dea 1f2e3d4c5b6a" (tag, image id), or "<tag> not built". */
+  image: string;
+  /** Rendered files and lab's own code it mounts, by their path in the container. */
+  files: Record<string, string>;
+  /** Its create options by kind: environment, command, ports, mounts, networks, host settings. */
+  options: Record<string, string>;
 }
 
 export interface Plan {
@@ -56,24 +68,37 @@ export function planLab(config: LabConfig, catalog: Catalog, images: Map<string,
       warnings.push({ where: 'ENABLED_SERVICES', message: `${service.partOf} needs ${needed}, which is not enabled; ${service.partOf} will start without it and may not become ready` });
       return false;
     });
-    const create = createOptions(project, withPlugins(service, config), image.tag);
-    const configHash = hashOf({ create, networks: service.networks, imageId: image.id, mounted: withPlugins(service, config).mounts.filter((m) => m.kind === 'bind').map((m) => [m.source, mounted.get(m.source) ?? null]) });
-    create.Labels = { ...create.Labels, [LABEL.configHash]: configHash };
+    const withCode = withPlugins(service, config);
+    const create = createOptions(project, withCode, image.tag);
+    const binds = withCode.mounts.filter((m) => m.kind === 'bind');
+    const configHash = hashOf({ create, networks: service.networks, imageId: image.id, mounted: binds.map((m) => [m.source, mounted.get(m.source) ?? null]) });
+    const parts = configParts(create, service, image, binds.flatMap((m) => (mounted.has(m.source) ? [[m.target, mounted.get(m.source) ?? ''] as const] : [])));
+    create.Labels = { ...create.Labels, [LABEL.configHash]: configHash, [LABEL.configParts]: JSON.stringify(parts) };
     const extraNetworks = service.networks.slice(1).map((n) => ({ name: resourceName(project, n.name), aliases: n.aliases, ...(n.ipv4Address ? { ipv4Address: n.ipv4Address } : {}) }));
-    return { service, containerName: containerName(project, service.name), image: image.tag, create, configHash, extraNetworks, waitsFor };
+    return { service, containerName: containerName(project, service.name), image: image.tag, create, configHash, parts, extraNetworks, waitsFor };
   });
 
   // A dependency cycle would leave every service of it waiting for the others.
   startOrder(services);
-  const usedNetworks = new Set(enabled.flatMap((s) => s.networks.map((n) => n.name)));
   const usedVolumes = new Set(enabled.flatMap((s) => s.mounts.filter((m) => m.kind === 'volume').map((m) => m.source)));
   return {
     project,
     services,
-    networks: [...usedNetworks].map((n) => ({ name: resourceName(project, n), labels: { ...projectLabels, [LABEL.service]: n, [LABEL.labDir]: config.labDir }, ...(catalog.ipam[n] ? { ipam: catalog.ipam[n] } : {}) })),
+    networks: planNetworks(config, catalog),
     volumes: [...usedVolumes].map((v) => ({ name: resourceName(project, v), labels: { ...projectLabels, [LABEL.service]: v } })),
     warnings,
   };
+}
+
+/** The lab's networks: those its enabled services use, each with a hash of its addressing (a change is drift). */
+export function planNetworks(config: LabConfig, catalog: Catalog): Plan['networks'] {
+  const project = config.labName;
+  const used = new Set(catalog.services.filter((s) => config.enabledServices.includes(s.partOf)).flatMap((s) => s.networks.map((n) => n.name)));
+  return [...used].map((n) => ({
+    name: resourceName(project, n),
+    labels: { [LABEL.project]: project, [LABEL.service]: n, [LABEL.labDir]: config.labDir, [LABEL.configHash]: hashOf(catalog.ipam[n] ?? null) },
+    ...(catalog.ipam[n] ? { ipam: catalog.ipam[n] } : {}),
+  }));
 }
 
 /** Where a developer's plugin directory appears in the containers. */
@@ -131,6 +156,26 @@ function createOptions(project: string, service: CatalogService, image: string):
 
 function hashOf(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex');
+}
+
+const shortHash = (value: unknown) => hashOf(value).slice(0, 12);
+
+function configParts(create: ContainerCreate, service: CatalogService, image: { tag: string; id: string }, files: readonly (readonly [string, string])[]): ConfigParts {
+  const { Env, Cmd, ExposedPorts, HostConfig, NetworkingConfig, Labels: _labels, Image: _image, ...container } = create;
+  const { Binds, PortBindings, NetworkMode, ...host } = HostConfig ?? {};
+  const id = image.id.replace(/^sha256:/, '').slice(0, 12);
+  return {
+    image: /^[0-9a-f]{12}$/.test(id) ? `${image.tag} ${id}` : `${image.tag} not built`,
+    files: Object.fromEntries(files.map(([target, content]) => [target, shortHash(content)])),
+    options: {
+      environment: shortHash(Env ?? []),
+      command: shortHash(Cmd ?? []),
+      ports: shortHash([ExposedPorts, PortBindings]),
+      mounts: shortHash(Binds ?? []),
+      networks: shortHash([NetworkMode, NetworkingConfig, service.networks]),
+      'container settings': shortHash([container, host]),
+    },
+  };
 }
 
 /** Order in which services can start: each after what it waits for. */

@@ -10,7 +10,9 @@ import { catalogVariables, loadCatalog, type CatalogService, type Condition } fr
 import { mountedContents } from './mounted.js';
 import type { LabConfig } from './config/resolve.js';
 import { Engine, SubnetInUse, type ContainerInfo } from './engine.js';
-import { OperationError, type Problem } from './errors.js';
+import { InputError, OperationError, type Problem } from './errors.js';
+import { formatOrigin } from './config/origin.js';
+import { reconcile, reconcileNetworks, type NetworkStep, type ServiceStep } from './reconcile.js';
 import { contextImage, ensureBaseImage, imageLabels, type BaseImage } from './images.js';
 import { loadLab, persistLab, type LoadedLab } from './load.js';
 import { acquireLabLock } from './lock.js';
@@ -18,7 +20,7 @@ import { requirePlaces, requireWritableLogDir } from './config/places.js';
 import { ensureFollower } from './logs/control.js';
 import { subnetAdvice } from './subnets.js';
 import { maskSecrets } from './mask.js';
-import { planLab, type Plan, type ServicePlan } from './plan.js';
+import { planLab, planNetworks, type Plan, type ServicePlan } from './plan.js';
 import { agentAlive, completed, failOnLog, healthy, httpOk, logLine, NotReady, running, type WaitContext } from './waits.js';
 
 export type ServiceAction = 'up to date' | 'started' | 'created' | 'recreated' | 'restarted' | 'already done' | 'reconnected';
@@ -109,123 +111,141 @@ export async function stackLab(options: StackOptions): Promise<StackResult> {
 
 async function stackLocked(lab: LoadedLab, engine: Engine, options: StackOptions, signal: AbortSignal, began: number): Promise<StackResult> {
   const catalog = loadCatalog(catalogVariables(lab.config));
+  // Before anything is written: a lab whose network moved is refused as it stands.
+  refuseNetworkConflicts(reconcileNetworks(planNetworks(lab.config, catalog), await engine.listNetworks(lab.config.labName)), lab.config);
   persistLab(lab);
   requireWritableLogDir(lab.config);
   options.onLoaded?.(lab);
   const warn = (p: Problem) => options.warn?.({ where: p.where, message: maskSecrets(p.message, lab.config.secrets) });
   [...lab.config.warnings, ...lab.rendering.warnings].forEach(warn);
-
   const config = lab.config;
   const restarting = options.restart;
   const enabled = catalog.services.filter((s) => config.enabledServices.includes(s.partOf));
   const touched = restarting ? enabled.filter((s) => restarting.includes(s.partOf)) : enabled;
-  const contexts = [...new Set(touched.map((s) => s.context))];
   const result: PartialResult = { lab, images: [], services: [], removed: [], stale: [] };
-  const images = new Map<string, { tag: string; id: string }>();
-  let plan: Plan | undefined;
 
-  const tasks: Listr<object> = new Listr<object>(
-    [
-      {
-        title: `Base image ${config.baseImage}`,
-        task: async (_, task) => {
-          result.base = await ensureBaseImage(engine, config.baseImage, (line) => (task.output = line));
-          task.title = `Base image ${result.base.ref} (${result.base.how})`;
-        },
-      },
-      {
-        title: 'Images',
-        task: (_, task) => task.newListr(contexts.map((context) => imageTask(engine, context, result, images, signal)), { concurrent: true, exitOnError: true }),
-      },
-      {
-        title: 'Network, volumes and logs',
-        task: async (_, task) => {
-          plan = planLab(config, catalog, await imagesFor(engine, enabled, images, result.base as BaseImage), mountedContents(lab, catalog));
-          plan.warnings.forEach(warn);
-          // Those with a fixed subnet first. Docker hands out its default pools in turn, not
-          // lowest first: mgmt (no subnet) made first would in time get 172.24.0.0/16 and
-          // shut out FLOATING_RANGE (it did in CI). Made after, it is given a pool that
-          // overlaps none. And when a fixed subnet is taken, nothing of the lab is made.
-          for (const network of [...plan.networks].sort((a, b) => Number(b.ipam !== undefined) - Number(a.ipam !== undefined))) await ensureLabNetwork(engine, network, config);
-          for (const volume of plan.volumes) await engine.ensureVolume(volume.name, volume.labels);
-          if (!restarting) result.removed = await removeOrphans(engine, plan);
-          result.follower = await ensureFollower(config.labDir, config.labName, config.screenLogDir, config.logDays);
-          task.title = `Network, volumes and logs: ${[...plan.networks, ...plan.volumes].map((r) => r.name).join(', ') || 'none'}; log follower ${result.follower}`;
-        },
-      },
-      {
-        // All at once, then started again in dependency order: the agent comes back to a
-        // server that answers, and the slowest stop is paid once.
-        title: 'Stop',
-        enabled: () => restarting !== undefined,
-        task: async (_, task) => {
-          const stopped = await stopForRestart(engine, plan as Plan, restarting ?? []);
-          task.title = `Stop: ${stopped.join(', ') || 'nothing running'}`;
-        },
-      },
-      {
-        title: restarting ? 'Restart' : 'Services',
-        task: (_, task) => task.newListr(serviceTasks(engine, config, plan as Plan, restarting, result, signal, began), { concurrent: true, exitOnError: false }),
-      },
-      {
-        // DevStack's create_neutron_initial_network: after the services, once q-svc answers.
-        title: 'Initial networks',
-        enabled: () => restarting === undefined && config.networks.createInitial && config.enabledServices.includes('q-svc') && tasks.errors.length === 0,
-        task: async (_, task) => {
-          const stepStarted = Date.now();
-          const api = NeutronApi.forPort(config.qPort);
-          signal.throwIfAborted();
-          const made = await ensureInitialNetworks(api, config);
-          result.networksCreated = made.created;
-          // A q-vpn left running keeps its routers wired: only a new agent or router is waited for.
-          const agentNew = result.services.some((s) => s.partOf === 'q-vpn' && s.action !== 'up to date');
-          if (config.enabledServices.includes('q-vpn') && (agentNew || made.created.length > 0)) await waitRouterWired(api, made.router.id, 90_000, plumbedInQVpn(engine, (plan as Plan).project), signal);
-          result.networksMs = Date.now() - stepStarted;
-          task.title = `Initial networks: ${made.created.length > 0 ? `created ${made.created.join(', ')}` : `${PUBLIC_NETWORK}, ${PRIVATE_NETWORK} and ${ROUTER} up to date`}`;
-        },
-      },
-      {
-        title: 'Reconnect',
-        enabled: () => restarting !== undefined && restarting.includes('rabbit'),
-        task: (_, task) => task.newListr(reconnectTasks(engine, config, plan as Plan, restarting ?? [], result, signal, began), { concurrent: true, exitOnError: false }),
-      },
-      {
-        // A restarted agent brings its routers back a few seconds after it is alive.
-        title: `Router ${ROUTER}`,
-        enabled: () => restarting !== undefined && restarting.some((s) => s === 'q-vpn' || s === 'rabbit') && config.enabledServices.includes('q-vpn') && config.enabledServices.includes('q-svc') && tasks.errors.length === 0,
-        task: async (_, task) => {
-          const api = NeutronApi.forPort(config.qPort);
-          const router = await api.findByName('routers', ROUTER);
-          if (!router) {
-            task.title = `Router ${ROUTER}: none to wait for`;
-            return;
-          }
-          await waitRouterWired(api, router.id, 90_000, plumbedInQVpn(engine, (plan as Plan).project), signal);
-          task.title = `Router ${ROUTER}: hosted and wired in q-vpn`;
-        },
-      },
-    ],
-    {
-      renderer: (options.silent ? 'silent' : 'default') as 'default',
-      fallbackRenderer: (options.silent ? 'silent' : 'simple') as 'simple',
-      fallbackRendererCondition: !process.stdout.isTTY,
-      rendererOptions: { collapseSubtasks: false, timer: PRESET_TIMER },
-      fallbackRendererOptions: { timer: PRESET_TIMER },
-      exitOnError: true,
-      collectErrors: 'minimal',
-      // lab handles Ctrl-C itself: it aborts the waits and builds and exits 130.
-      registerSignalListeners: false,
-    },
-  );
+  // Images first: the plan's hashes hold their ids.
+  const images = new Map<string, { tag: string; id: string }>();
+  await runTasks([baseImageTask(engine, config, result), { title: 'Images', task: (_, task) => task.newListr([...new Set(touched.map((s) => s.context))].map((context) => imageTask(engine, context, result, images, signal)), { concurrent: true, exitOnError: true }) }], options, signal);
+  const base = result.base as BaseImage;
+  const plan = planLab(config, catalog, await imagesFor(engine, enabled, images, base), mountedContents(lab, catalog));
+  plan.warnings.forEach(warn);
+
+  // Decide, then do.
+  const containers = await engine.listContainers(plan.project);
+  const decided: Decided = { steps: reconcile(plan, containers, restarting ? { restart: restarting } : {}), containers, restarting };
+  const tasks = doTasks(engine, lab, plan, decided, result, signal, began);
+  const failures = await runTasks(tasks, options, signal);
+  if (failures.length > 0) throw new StackFailed(failures.map((e) => e.message).join('\n'), failures.some((e) => e instanceof NotReady));
+  if (restarting) result.stale = [...new Set(await staleOthers(engine, plan, restarting))];
+  return { ...result, base, follower: result.follower ?? 'running', networksCreated: result.networksCreated ?? [], networksMs: result.networksMs ?? 0, totalMs: Date.now() - began };
+}
+
+/** Runs tasks with lab's progress output; the errors of tasks that do not stop the run. */
+async function runTasks(tasks: ListrTask[], options: StackOptions, signal: AbortSignal): Promise<Error[]> {
+  const list = new Listr<object>(tasks, {
+    renderer: (options.silent ? 'silent' : 'default') as 'default',
+    fallbackRenderer: (options.silent ? 'silent' : 'simple') as 'simple',
+    fallbackRendererCondition: !process.stdout.isTTY,
+    rendererOptions: { collapseSubtasks: false, timer: PRESET_TIMER },
+    fallbackRendererOptions: { timer: PRESET_TIMER },
+    exitOnError: true,
+    collectErrors: 'minimal',
+    // lab handles Ctrl-C itself: it aborts the waits and builds and exits 130.
+    registerSignalListeners: false,
+  });
   try {
-    await tasks.run();
+    await list.run();
   } catch (error) {
     throw signal.aborted ? new OperationError('interrupted; what was started is left as it is, and the next `lab stack` carries on from there') : error;
   }
-  const failures = tasks.errors.map((e) => e.error).filter((e) => e instanceof Error);
-  if (failures.length > 0) throw new StackFailed(failures.map((e) => e.message).join('\n'), failures.some((e) => e instanceof NotReady));
-  if (restarting && plan) result.stale = [...new Set(await staleOthers(engine, plan, restarting))];
-  return { ...result, base: result.base as BaseImage, follower: result.follower ?? 'running', networksCreated: result.networksCreated ?? [], networksMs: result.networksMs ?? 0, totalMs: Date.now() - began };
+  return list.errors.map((e) => e.error).filter((e) => e instanceof Error);
+}
+
+function baseImageTask(engine: Engine, config: LabConfig, result: PartialResult): ListrTask {
+  return {
+    title: `Base image ${config.baseImage}`,
+    task: async (_, task) => {
+      result.base = await ensureBaseImage(engine, config.baseImage, (line) => (task.output = line));
+      task.title = `Base image ${result.base.ref} (${result.base.how})`;
+    },
+  };
+}
+
+/** The executor: reconcile's steps, then the initial networks, the broker's reconnects and router1. */
+function doTasks(engine: Engine, lab: LoadedLab, plan: Plan, decided: Decided, result: PartialResult, signal: AbortSignal, began: number): ListrTask[] {
+  const config = lab.config;
+  const restarting = decided.restarting;
+  const enabledHere = (service: LabConfig['enabledServices'][number]) => config.enabledServices.includes(service);
+  // Services fail on their own (exitOnError: false); what needs them all ready then does not run.
+  let failed = false;
+  return [
+    {
+      title: 'Network, volumes and logs',
+      task: async (_, task) => {
+        // Those with a fixed subnet first. Docker hands out its default pools in turn, not
+        // lowest first: mgmt (no subnet) made first would in time get 172.24.0.0/16 and
+        // shut out FLOATING_RANGE (it did in CI). Made after, it is given a pool that
+        // overlaps none. And when a fixed subnet is taken, nothing of the lab is made.
+        for (const network of [...plan.networks].sort((a, b) => Number(b.ipam !== undefined) - Number(a.ipam !== undefined))) await ensureLabNetwork(engine, network, config);
+        for (const volume of plan.volumes) await engine.ensureVolume(volume.name, volume.labels);
+        result.removed = await removeOrphans(engine, decided.steps, decided.containers);
+        result.follower = await ensureFollower(config.labDir, config.labName, config.screenLogDir, config.logDays);
+        task.title = `Network, volumes and logs: ${[...plan.networks, ...plan.volumes].map((r) => r.name).join(', ') || 'none'}; log follower ${result.follower}`;
+      },
+    },
+    {
+      // All at once, then started again in dependency order: the agent comes back to a
+      // server that answers, and the slowest stop is paid once.
+      title: 'Stop',
+      enabled: () => restarting !== undefined,
+      task: async (_, task) => {
+        const stopped = await stopForRestart(engine, decided.steps, decided.containers);
+        task.title = `Stop: ${stopped.join(', ') || 'nothing running'}`;
+      },
+    },
+    {
+      title: restarting ? 'Restart' : 'Services',
+      task: (_, task) => task.newListr(serviceTasks(engine, config, plan, decided, result, signal, began, () => (failed = true)), { concurrent: true, exitOnError: false }),
+    },
+    {
+      // DevStack's create_neutron_initial_network: after the services, once q-svc answers.
+      title: 'Initial networks',
+      enabled: () => restarting === undefined && config.networks.createInitial && enabledHere('q-svc') && !failed,
+      task: async (_, task) => {
+        const stepStarted = Date.now();
+        const api = NeutronApi.forPort(config.qPort);
+        signal.throwIfAborted();
+        const made = await ensureInitialNetworks(api, config);
+        result.networksCreated = made.created;
+        // A q-vpn left running keeps its routers wired: only a new agent or router is waited for.
+        const agentNew = result.services.some((s) => s.partOf === 'q-vpn' && s.action !== 'up to date');
+        if (enabledHere('q-vpn') && (agentNew || made.created.length > 0)) await waitRouterWired(api, made.router.id, 90_000, plumbedInQVpn(engine, plan.project), signal);
+        result.networksMs = Date.now() - stepStarted;
+        task.title = `Initial networks: ${made.created.length > 0 ? `created ${made.created.join(', ')}` : `${PUBLIC_NETWORK}, ${PRIVATE_NETWORK} and ${ROUTER} up to date`}`;
+      },
+    },
+    {
+      title: 'Reconnect',
+      enabled: () => restarting !== undefined && restarting.includes('rabbit'),
+      task: (_, task) => task.newListr(reconnectTasks(engine, config, plan, [...(restarting ?? [])], result, signal, began), { concurrent: true, exitOnError: false }),
+    },
+    {
+      // A restarted agent brings its routers back a few seconds after it is alive.
+      title: `Router ${ROUTER}`,
+      enabled: () => restarting !== undefined && restarting.some((s) => s === 'q-vpn' || s === 'rabbit') && enabledHere('q-vpn') && enabledHere('q-svc') && !failed,
+      task: async (_, task) => {
+        const api = NeutronApi.forPort(config.qPort);
+        const router = await api.findByName('routers', ROUTER);
+        if (!router) {
+          task.title = `Router ${ROUTER}: none to wait for`;
+          return;
+        }
+        await waitRouterWired(api, router.id, 90_000, plumbedInQVpn(engine, plan.project), signal);
+        task.title = `Router ${ROUTER}: hosted and wired in q-vpn`;
+      },
+    },
+  ];
 }
 
 function imageTask(engine: Engine, context: string, result: PartialResult, images: Map<string, { tag: string; id: string }>, signal: AbortSignal): ListrTask {
@@ -276,10 +296,20 @@ async function staleOthers(engine: Engine, plan: Plan, restarting: string[]): Pr
     .map((p) => p.service.partOf);
 }
 
-function serviceTasks(engine: Engine, config: LabConfig, plan: Plan, restarting: string[] | undefined, result: PartialResult, signal: AbortSignal, began: number): ListrTask[] {
-  const existing = engine.listContainers(plan.project);
+/** What the services step runs: reconcile's steps, over the containers they were decided on. */
+interface Decided {
+  steps: ServiceStep[];
+  containers: ContainerInfo[];
+  /** `lab restart`: the services asked for. */
+  restarting: readonly string[] | undefined;
+}
+
+function serviceTasks(engine: Engine, config: LabConfig, plan: Plan, decided: Decided, result: PartialResult, signal: AbortSignal, began: number, onFailure: () => void): ListrTask[] {
   const outcomes = new Map<string, Promise<unknown>>();
-  const targets = plan.services.filter((p) => !restarting || restarting.includes(p.service.partOf));
+  const stepOf = (name: string) => decided.steps.find((s) => s.service === name);
+  // A restart leaves alone what it keeps (no readiness wait); a stack waits for every service.
+  const runs = (p: ServicePlan) => !decided.restarting || decided.restarting.includes(p.service.partOf) || stepOf(p.service.name)?.action !== 'keep';
+  const targets = plan.services.filter(runs);
   for (const p of plan.services) if (!targets.includes(p)) outcomes.set(p.service.name, Promise.resolve());
   const conditionMet = (service: string, condition: Condition) => {
     const outcome = outcomes.get(service) ?? Promise.resolve();
@@ -300,11 +330,14 @@ function serviceTasks(engine: Engine, config: LabConfig, plan: Plan, restarting:
             sub.output = `${name}: waiting for ${dep.service}`;
             await conditionMet(dep.service, dep.condition);
           }
-          const outcome = await bringUp(engine, config, servicePlan, await existing, restarting !== undefined, (line) => (sub.output = `${name}: ${line}`), signal, began);
+          const step = stepOf(name) ?? { service: name, partOf: servicePlan.service.partOf, action: 'create', cause: 'no container yet' };
+          const container = decided.containers.find((c) => c.service === name);
+          const outcome = await bringUp(engine, config, servicePlan, step, container, (line) => (sub.output = `${name}: ${line}`), signal, began);
           sub.title = `${name}: ready (${outcome.action}${outcome.readyMs > 0 ? `, ${seconds(outcome.readyMs)}` : ''})`;
           result.services.push(outcome);
           settle.resolve(outcome);
         } catch (error) {
+          onFailure();
           settle.reject(error);
           throw error;
         }
@@ -336,7 +369,8 @@ function reconnectTasks(engine: Engine, config: LabConfig, plan: Plan, restartin
         sub.title = `${name}: reconnected to rabbit`;
       } catch {
         sub.output = `${name}: did not reconnect; restarting it`;
-        const outcome = await bringUp(engine, config, servicePlan, [container], true, (line) => (sub.output = `${name}: ${line}`), signal, began);
+        const step: ServiceStep = { service: name, partOf: servicePlan.service.partOf, action: 'restart', cause: 'did not reconnect to the restarted broker' };
+        const outcome = await bringUp(engine, config, servicePlan, step, container, (line) => (sub.output = `${name}: ${line}`), signal, began);
         result.services.push(outcome);
         sub.title = `${name}: restarted, it did not reconnect to rabbit by itself`;
       }
@@ -346,61 +380,63 @@ function reconnectTasks(engine: Engine, config: LabConfig, plan: Plan, restartin
 
 
 
-/** Containers of this lab whose service is no longer enabled are stopped and removed. */
-async function removeOrphans(engine: Engine, plan: Plan): Promise<string[]> {
-  const wanted = new Set(plan.services.map((s) => s.service.name));
-  const orphans = (await engine.listContainers(plan.project)).filter((c) => !wanted.has(c.service));
-  for (const orphan of orphans) await engine.removeContainer(orphan.id);
-  return orphans.map((o) => o.service);
+/** reconcile's removals: containers of this lab whose service is no longer enabled. */
+async function removeOrphans(engine: Engine, steps: ServiceStep[], containers: ContainerInfo[]): Promise<string[]> {
+  const removing = steps.filter((s) => s.action === 'remove');
+  for (const step of removing) {
+    const found = containers.find((c) => c.service === step.service);
+    if (found) await engine.removeContainer(found.id);
+  }
+  return removing.map((s) => s.service);
+}
+
+/** A network whose subnet changed under a lab that is up: refused with the ways out, before anything changes. */
+function refuseNetworkConflicts(networks: NetworkStep[], config: LabConfig): void {
+  const conflicts = networks.filter((n) => n.action === 'conflict');
+  if (conflicts.length === 0) return;
+  const where = config.settings.FLOATING_RANGE?.origin;
+  throw new InputError(
+    conflicts.map((n) => ({
+      where: `network ${n.network}`,
+      message: `${n.cause} (FLOATING_RANGE${where && where.kind !== 'default' ? `, ${formatOrigin(where)}` : ''}). Neutron's public subnet and the routers' gateways live on the old range, so lab does not move the network under them: set FLOATING_RANGE back, or start the lab afresh with \`lab clean\` (it removes the lab's Neutron database too) and \`lab stack\``,
+    })),
+  );
 }
 
 const RESTART_STOP_SECONDS = 10;
 
-/** Stops the running, unchanged containers a restart will start again. */
-async function stopForRestart(engine: Engine, plan: Plan, restarting: string[]): Promise<string[]> {
-  const existing = await engine.listContainers(plan.project);
-  const stopping = plan.services.filter((p) => {
-    const found = existing.find((c) => c.service === p.service.name);
-    return restarting.includes(p.service.partOf) && !p.service.oneShot && found?.state === 'running' && found.configHash === p.configHash;
-  });
-  await Promise.all(stopping.map((p) => engine.stopContainer(p.containerName, RESTART_STOP_SECONDS)));
-  return stopping.map((p) => p.service.name);
+/** Stops the running containers a restart will start again (all at once: the slowest stop is paid once). */
+async function stopForRestart(engine: Engine, steps: ServiceStep[], containers: ContainerInfo[]): Promise<string[]> {
+  const stopping = steps.filter((s) => s.action === 'restart').flatMap((s) => containers.filter((c) => c.service === s.service && c.state === 'running'));
+  await Promise.all(stopping.map((c) => engine.stopContainer(c.id, RESTART_STOP_SECONDS)));
+  return stopping.map((c) => c.service);
 }
 
-async function bringUp(engine: Engine, config: LabConfig, plan: ServicePlan, existing: ContainerInfo[], restart: boolean, say: (line: string) => void, signal: AbortSignal, began: number): Promise<ServiceOutcome> {
-  const service = plan.service;
-  const found = existing.find((c) => c.service === service.name);
-  const outcome = (action: ServiceAction, readyMs: number): ServiceOutcome => ({ service: service.name, partOf: service.partOf, action, readyMs, readyAtMs: Date.now() - began, waitsFor: plan.waitsFor.map((w) => w.service) });
-  let id: string;
-  let action: ServiceAction;
-  if (found && found.configHash === plan.configHash) {
-    id = found.id;
-    if (service.oneShot && found.state === 'exited' && found.exitCode === 0) return outcome('already done', 0);
-    if (service.oneShot) {
-      await engine.removeContainer(found.id);
-      id = await create(engine, plan);
-      action = 'started';
-    } else if (restart) action = 'restarted';
-    else action = found.state === 'running' ? 'up to date' : 'started';
-  } else {
-    if (found) {
-      say('config or image changed: recreating');
-      await engine.removeContainer(found.id);
+const OUTCOME_OF: Record<ServiceStep['action'], ServiceAction> = { create: 'created', recreate: 'recreated', start: 'started', restart: 'restarted', keep: 'up to date', remove: 'up to date' };
+
+/** Does one step of reconcile's, then waits until the service is ready. */
+async function bringUp(engine: Engine, config: LabConfig, plan: ServicePlan, step: ServiceStep, container: ContainerInfo | undefined, say: (line: string) => void, signal: AbortSignal, began: number): Promise<ServiceOutcome> {
+  const outcome = (action: ServiceAction, readyMs: number): ServiceOutcome => ({ service: plan.service.name, partOf: plan.service.partOf, action, readyMs, readyAtMs: Date.now() - began, waitsFor: plan.waitsFor.map((w) => w.service) });
+  if (step.done) return outcome('already done', 0);
+  let id = container?.id ?? '';
+  if (step.action === 'recreate' || step.action === 'create') {
+    if (container) {
+      say(`recreating: ${step.cause}`);
+      await engine.removeContainer(container.id);
     }
     id = await create(engine, plan);
-    action = found ? 'recreated' : 'created';
   }
   const startedAt = Date.now();
-  if (action === 'restarted' && (await engine.inspectContainer(id))?.state === 'running') {
+  if (step.action === 'restart' && (await engine.inspectContainer(id))?.state === 'running') {
     say('restarting');
     await engine.restartContainer(id, RESTART_STOP_SECONDS);
-  } else if (action !== 'up to date') {
+  } else if (step.action !== 'keep') {
     say('starting');
     await engine.startContainer(id);
   }
   say('waiting until ready');
-  await waitReady(engine, config, service, id, signal);
-  return outcome(action, action === 'up to date' ? 0 : Date.now() - startedAt);
+  await waitReady(engine, config, plan.service, id, signal);
+  return outcome(OUTCOME_OF[step.action], step.action === 'keep' ? 0 : Date.now() - startedAt);
 }
 
 async function create(engine: Engine, plan: ServicePlan): Promise<string> {

@@ -100,17 +100,42 @@ describe('lab stack against the real engine', { timeout: 40 * 60_000 }, () => {
     assert.deepEqual(await containerIds(), before);
   });
 
-  it('recreates only the service whose rendered config changed, after status called it stale', async () => {
+  it('recreates only the service whose rendered config changed, after status called it stale and --dry-run said why', async () => {
     const before = await containerIds();
     lab.writeFile('local.conf', '[[post-config|$Q_L3_CONF_FILE]]\n[DEFAULT]\nperiodic_interval = 41\n');
     const status = JSON.parse((await lab.run(['status', '--json'])).stdout) as { services: { service: string; config: string }[] };
     assert.deepEqual(status.services.filter((s) => s.config === 'stale').map((s) => s.service), ['q-vpn']);
+    const dry = await lab.run(['stack', '--dry-run']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /^  q-vpn\s+recreate\s+rendered l3_agent\.ini changed$/m);
+    for (const service of ['mysql', 'rabbit', 'q-svc']) assert.match(dry.stdout, new RegExp(`^  ${service}\\s+keep\\s+up to date$`, 'm'));
+    assert.match(dry.stdout, /^1 change; `lab stack` makes them$/m);
+    assert.deepEqual(await containerIds(), before, 'a dry run changes nothing');
     const result = await lab.run(['stack']);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /^  q-vpn\s+recreated/m);
     const after = await containerIds();
     assert.notEqual(after['q-vpn'], before['q-vpn']);
     for (const service of ['mysql', 'rabbit', 'q-svc']) assert.equal(after[service], before[service], `${service} was recreated`);
+  });
+
+  it('refuses a FLOATING_RANGE moved under a lab that is up, before anything changes, and --dry-run says so', async () => {
+    const localrc = fs.readFileSync(path.join(lab.dir, 'localrc'), 'utf8');
+    const before = await containerIds();
+    const rendered = fs.readFileSync(path.join(lab.dir, '.lab', lab.name, 'etc', 'neutron', 'neutron.conf'), 'utf8');
+    try {
+      lab.writeFile('localrc', `${localrc}FLOATING_RANGE=172.24.77.0/24\n`);
+      const dry = await lab.run(['stack', '--dry-run']);
+      assert.equal(dry.code, 0, dry.stderr);
+      assert.match(dry.stdout, new RegExp(`network ${lab.name}-public\\s+refuse: made with 172\\.24\\.4\\.0/24; the lab now says 172\\.24\\.77\\.0/24`));
+      const result = await lab.run(['stack']);
+      assert.equal(result.code, 2, `${result.stdout}\n${result.stderr}`);
+      assert.match(result.stderr, new RegExp(`network ${lab.name}-public: made with 172\\.24\\.4\\.0/24; the lab now says 172\\.24\\.77\\.0/24 .*FLOATING_RANGE.*set FLOATING_RANGE back, or start the lab afresh with \`lab clean\``));
+      assert.deepEqual(await containerIds(), before, 'no container was touched');
+      assert.equal(fs.readFileSync(path.join(lab.dir, '.lab', lab.name, 'etc', 'neutron', 'neutron.conf'), 'utf8'), rendered, 'no rendered file was rewritten');
+    } finally {
+      lab.writeFile('localrc', localrc);
+    }
   });
 
   it('finds the lab by label from a directory without its localrc', async () => {

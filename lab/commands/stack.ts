@@ -9,6 +9,8 @@ import { screenLink } from '../logs/screen.js';
 import { runChecks } from '../check.js';
 import { Engine } from '../engine.js';
 import { loadLab } from '../load.js';
+import { requirePlaces } from '../config/places.js';
+import { previewStack, type Preview } from '../preview.js';
 import { maskSecrets } from '../mask.js';
 import { formatChecks } from './check.js';
 import type { Verb } from './verb.js';
@@ -16,14 +18,18 @@ import type { Verb } from './verb.js';
 export const stackVerb: Verb = {
   name: 'stack',
   summary: 'build the images and start the enabled services, each until ready',
-  usage: 'lab stack [--localrc PATH] [--json]',
+  usage: 'lab stack [--localrc PATH] [--json] [--dry-run]',
   details: [
     'Renders the config (see `lab config`), makes a Debian base image if the engine has none and',
     'cannot pull one, builds images whose build context changed, recreates containers whose config',
     'changed and starts what is not running. A lab that is up and unchanged is left alone.',
   ],
-  options: { json: { type: 'boolean', description: 'no progress; print the outcome as JSON (times per step and service)' } },
+  options: {
+    json: { type: 'boolean', description: 'no progress; print the outcome as JSON (times per step and service)' },
+    'dry-run': { type: 'boolean', description: 'print the steps lab stack would take, each with its cause, and change nothing' },
+  },
   async run({ values, localrc, out, err }) {
+    if (values['dry-run'] === true) return dryRun(localrc, values.json === true, out, err);
     const controller = new AbortController();
     let stopRunLog: (() => void) | undefined;
     let project: string | undefined;
@@ -121,5 +127,29 @@ function summary(result: StackResult): string {
   lines.push(`Service logs:  ${displayPath(screenLink(config.screenLogDir, '<svc>'))}   (lab logs SVC [-f])`);
   if (config.logFile) lines.push(`This run:      ${displayPath(config.logFile)}`);
   lines.push(`Status:        npx lab status        Stop: npx lab unstack`);
+  return lines.join('\n');
+}
+
+/** `lab stack --dry-run`: reconcile's steps with their causes; nothing built, made, started or written. */
+async function dryRun(localrc: string | undefined, json: boolean, out: (text: string) => void, err: (text: string) => void): Promise<number> {
+  const lab = await loadLab({ localrc });
+  requirePlaces(lab.config);
+  for (const w of [...lab.config.warnings, ...lab.rendering.warnings]) err(`lab: warning: ${w.where}: ${maskSecrets(w.message, lab.config.secrets)}`);
+  const engine = new Engine();
+  await engine.requireEngine();
+  const preview = await previewStack(lab, engine);
+  const { plan: _plan, ...shown } = preview;
+  out(json ? JSON.stringify(shown, null, 2) : formatPreview(lab.config.labName, preview));
+  return 0;
+}
+
+export function formatPreview(labName: string, preview: Preview): string {
+  const lines = [`lab stack would, for lab "${labName}" (dry run: nothing is changed):`];
+  lines.push(`  base image ${preview.base.ref.padEnd(28)} ${preview.base.present ? 'keep' : 'pull or make'}`);
+  for (const image of preview.images) lines.push(`  image ${image.tag.padEnd(33)} ${image.present ? 'keep' : 'build: its build context or base changed'}`);
+  for (const n of preview.networks) lines.push(`  network ${n.network.padEnd(31)} ${n.action === 'conflict' ? `refuse: ${n.cause}` : `${n.action}${n.action === 'keep' ? '' : `: ${n.cause}`}`}`);
+  for (const s of preview.services) lines.push(`  ${s.service.padEnd(12)} ${s.action.padEnd(9)} ${s.cause}`);
+  const changes = preview.services.filter((s) => s.action !== 'keep').length + preview.images.filter((i) => !i.present).length + preview.networks.filter((n) => n.action !== 'keep').length;
+  lines.push(changes === 0 ? 'nothing to do: every service is up to date' : `${changes} change${changes === 1 ? '' : 's'}; \`lab stack\` makes them`);
   return lines.join('\n');
 }
