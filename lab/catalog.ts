@@ -7,6 +7,7 @@ import YAML from 'yaml';
 import { InputError, ProblemList } from './errors.js';
 import type { LabConfig } from './config/resolve.js';
 import { LAB_SERVICES, type ServiceName } from './config/services.js';
+import { SERVICES } from './services/index.js';
 import { packagePath } from './paths.js';
 
 export const CATALOG_FILE = packagePath('compose', 'lab.yaml');
@@ -83,28 +84,13 @@ export function catalogVariables(config: LabConfig): Record<string, string> {
   return {
     LAB_NAME: config.labName,
     LAB_DIR: config.labDir,
-    Q_PORT: String(config.qPort),
-    DATABASE_USER: config.databaseUser,
-    DATABASE_PASSWORD: config.databasePassword,
-    RABBIT_USERID: config.rabbitUser,
-    RABBIT_PASSWORD: config.rabbitPassword,
-    // The agent logs one "Loaded VPNaaS device driver" line per driver; the first is waited for.
-    NEUTRON_VPNAAS_DEVICE_DRIVER: config.deviceDrivers[0]?.value ?? '',
     LAB_PACKAGE: packagePath(),
-    FIXED_RANGE: config.peers.fixedRange,
+    // The lab's public network, where the peers sit (networks.public in compose/lab.yaml).
     FLOATING_RANGE: config.peers.floatingRange,
     PUBLIC_DOCKER_RANGE: config.networks.dockerPublicRange,
     PUBLIC_NETWORK_GATEWAY: config.networks.publicGateway,
-    STRONGSWAN_SUBNET: config.peers.strongswanSubnet,
-    STRONGSWAN_IP: config.peers.strongswanIp,
-    STRONGSWAN_PSK: config.peers.strongswanPsk,
-    STRONGSWAN_IKE_VERSION: config.peers.ikeVersion,
-    STRONGSWAN_IKE_PROPOSALS: config.peers.ikeProposals,
-    STRONGSWAN_ESP_PROPOSALS: config.peers.espProposals,
-    CSR_PORT: String(config.peers.csrPort),
-    CSR_USERNAME: config.peers.csrUsername,
-    CSR_PASSWORD: config.peers.csrPassword,
-    CSR_TOKEN_LIFETIME: String(config.peers.csrTokenLifetime),
+    // Every service's, enabled or not: the whole catalog is read.
+    ...Object.assign({}, ...SERVICES.map((s) => s.catalogVariables?.(config) ?? {})),
   };
 }
 

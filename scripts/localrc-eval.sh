@@ -8,6 +8,8 @@
 # Usage: localrc-eval.sh VAR...   (VAR: the variables to track), the localrc on stdin;
 #        localrc-eval.sh --syntax  checks the localrc on stdin with bash -n, runs nothing.
 # The localrc's own stdout and stderr stay on 1 and 2; lab turns stderr into warnings.
+# From lab, in the environment: LAB_DEFAULT_SERVICES (ENABLED_SERVICES when the localrc sets
+# none) and LAB_SERVICE_ALIASES ("q-vpn:q-l3 ..."), both from its registry of services.
 # Written for lab; the helper semantics follow DevStack's functions-common, not its code.
 
 # The localrc comes on stdin, so that no copy of it is ever on disk. bash needs a name it
@@ -24,12 +26,17 @@ __lab_tracked=("$@")
 __lab_records=()
 __lab_record() { __lab_records+=("$@"); }
 
-# q-l3 is the L3 agent's modern name; lab's VPN agent q-vpn is that agent.
+# A service and its other names (q-l3 is q-vpn), from lab's registry of services:
+# LAB_SERVICE_ALIASES holds "name:alias ..." groups.
 __lab_aliases() {
-    case $1 in
-        q-vpn | q-l3) echo "q-vpn q-l3" ;;
-        *) echo "$1" ;;
-    esac
+    local group
+    for group in ${LAB_SERVICE_ALIASES-}; do
+        if [[ :$group: == *:"$1":* ]]; then
+            echo "${group//:/ }"
+            return
+        fi
+    done
+    echo "$1"
 }
 
 __lab_in_list() { [[ ,$2, == *,$1,* ]]; }

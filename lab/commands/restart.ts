@@ -1,7 +1,7 @@
 // `lab restart SVC...`: after editing driver code or config. Re-reads localrc/local.conf
 // and re-renders; a service whose rendered config or image changed is recreated, the
 // others are restarted; each is waited for with the same readiness checks as `lab stack`.
-import { SERVICE_ALIASES, LAB_SERVICES } from '../config/services.js';
+import { aliasWords, SERVICE_ALIASES, LAB_SERVICES } from '../config/services.js';
 import { UsageError } from '../errors.js';
 import { startRunLog } from '../logs/runlog.js';
 import { seconds, stackLab } from '../stack.js';
@@ -23,7 +23,7 @@ export const restartVerb: Verb = {
     if (positionals.length === 0) throw new UsageError('name the services to restart, e.g. lab restart q-svc q-vpn');
     const services = positionals.map((name) => SERVICE_ALIASES[name] ?? name);
     const unknown = services.filter((s) => !(LAB_SERVICES as readonly string[]).includes(s));
-    if (unknown.length > 0) throw new UsageError(`no service ${unknown.map((u) => `"${u}"`).join(', ')}; lab's services are ${LAB_SERVICES.join(', ')} (q-l3 is an alias of q-vpn)`);
+    if (unknown.length > 0) throw new UsageError(`no service ${unknown.map((u) => `"${u}"`).join(', ')}; lab's services are ${LAB_SERVICES.join(', ')} (${aliasWords()})`);
     let stopRunLog: (() => void) | undefined;
     try {
       const result = await stackLab({

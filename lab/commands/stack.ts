@@ -12,6 +12,7 @@ import { loadLab } from '../load.js';
 import { requirePlaces } from '../config/places.js';
 import { previewStack, type Preview } from '../preview.js';
 import { maskSecrets } from '../mask.js';
+import { SERVICES } from '../services/index.js';
 import { formatChecks } from './check.js';
 import type { Verb } from './verb.js';
 
@@ -118,11 +119,7 @@ function summary(result: StackResult): string {
   for (const removed of result.removed) lines.push(`  ${removed.padEnd(12)} removed: no longer in ENABLED_SERVICES`);
   if (config.ignoredServices.length > 0) lines.push(`  not run by lab: ${config.ignoredServices.join(', ')}`);
   lines.push('');
-  if (config.enabledServices.includes('q-svc')) lines.push(`Neutron API:   http://127.0.0.1:${config.qPort}/v2.0/   (try: curl -s 127.0.0.1:${config.qPort}/v2.0/vpn/vpnservices)`);
-  if (config.enabledServices.includes('q-svc') && config.networks.createInitial) {
-    lines.push(`Networks:      public (${config.peers.floatingRange}), private (${config.peers.fixedRange}), router1   (lab openstack network list)`);
-  }
-  if (config.enabledServices.includes('q-vpn') && config.enabledServices.includes('strongswan')) lines.push('VPN:           npx lab vpn demo   (a connection to the strongSwan peer, ACTIVE, and a ping across it)');
+  for (const service of SERVICES) if (config.enabledServices.includes(service.name)) lines.push(...(service.summary?.(config) ?? []));
   lines.push(`Config files:  ${displayPath(path.dirname(renderedPath(config.labDir, configFile('neutron.conf').containerPath)))}`);
   lines.push(`Service logs:  ${displayPath(screenLink(config.screenLogDir, '<svc>'))}   (lab logs SVC [-f])`);
   if (config.logFile) lines.push(`This run:      ${displayPath(config.logFile)}`);

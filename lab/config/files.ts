@@ -1,22 +1,26 @@
 // The config files lab renders: their place in the containers, the DevStack variable that
 // names them in `[[post-config|$VAR]]`, and the services started with them.
+import { SERVICES } from '../services/index.js';
 import type { ServiceName } from './services.js';
 
 export interface ConfigFileSpec {
   id: 'neutron.conf' | 'neutron_vpnaas.conf' | 'ml2_conf.ini' | 'l3_agent.ini';
   containerPath: string;
   variable: string;
+  /** The services whose containers read it (each service's `reads` in lab/services/). */
   services: ServiceName[];
   /** Why this file exists, for `lab config`. */
   role: string;
 }
 
-export const CONFIG_FILES: readonly ConfigFileSpec[] = [
-  { id: 'neutron.conf', containerPath: '/etc/neutron/neutron.conf', variable: 'NEUTRON_CONF', services: ['q-svc', 'q-vpn'], role: 'server and agent: service_plugins, RabbitMQ, database' },
-  { id: 'neutron_vpnaas.conf', containerPath: '/etc/neutron/neutron_vpnaas.conf', variable: 'NEUTRON_VPNAAS_CONF', services: ['q-svc'], role: 'the VPN service driver: [service_providers] service_provider' },
-  { id: 'ml2_conf.ini', containerPath: '/etc/neutron/plugins/ml2/ml2_conf.ini', variable: 'Q_PLUGIN_CONF_FILE', services: ['q-svc', 'q-vpn'], role: 'the ML2 core plugin and the Linux bridge agent in q-vpn' },
-  { id: 'l3_agent.ini', containerPath: '/etc/neutron/l3_agent.ini', variable: 'Q_L3_CONF_FILE', services: ['q-vpn'], role: 'the VPN agent: [AGENT] extensions = vpnaas, [vpnagent] vpn_device_driver' },
+const FILES: readonly Omit<ConfigFileSpec, 'services'>[] = [
+  { id: 'neutron.conf', containerPath: '/etc/neutron/neutron.conf', variable: 'NEUTRON_CONF', role: 'server and agent: service_plugins, RabbitMQ, database' },
+  { id: 'neutron_vpnaas.conf', containerPath: '/etc/neutron/neutron_vpnaas.conf', variable: 'NEUTRON_VPNAAS_CONF', role: 'the VPN service driver: [service_providers] service_provider' },
+  { id: 'ml2_conf.ini', containerPath: '/etc/neutron/plugins/ml2/ml2_conf.ini', variable: 'Q_PLUGIN_CONF_FILE', role: 'the ML2 core plugin and the Linux bridge agent in q-vpn' },
+  { id: 'l3_agent.ini', containerPath: '/etc/neutron/l3_agent.ini', variable: 'Q_L3_CONF_FILE', role: 'the VPN agent: [AGENT] extensions = vpnaas, [vpnagent] vpn_device_driver' },
 ];
+
+export const CONFIG_FILES: readonly ConfigFileSpec[] = FILES.map((f) => ({ ...f, services: SERVICES.filter((s) => (s.reads as readonly string[] | undefined)?.includes(f.id)).map((s) => s.name) }));
 
 export type ConfigFileId = ConfigFileSpec['id'];
 

@@ -10,7 +10,7 @@ import type { LocalrcInput } from '../localrc/source.js';
 import { fileForPath, type ConfigFileId } from './files.js';
 import { parseIniBody, type IniEntry } from './ini.js';
 import { isExplicit, type Origin } from './origin.js';
-import { classifyService, DEFAULT_SERVICES, type ServiceName } from './services.js';
+import { aliasWords, classifyService, DEFAULT_SERVICES, LAB_SERVICES, type ServiceName } from './services.js';
 import {
   DEFAULT_SERVICE_PROVIDER,
   DEVICE_DRIVER_FOR_PACKAGE,
@@ -385,11 +385,11 @@ function resolveServices(list: string, where: string, problems: ProblemList, war
       ignored.push(name);
     } else {
       const hint = verdict.suggestion ? `did you mean "${verdict.suggestion}"? ` : '';
-      problems.add(where, `ENABLED_SERVICES names the unknown service "${name}"; ${hint}lab runs ${DEFAULT_SERVICES.split(',').join(', ')} (q-l3 is an alias of q-vpn)`);
+      problems.add(where, `ENABLED_SERVICES names the unknown service "${name}"; ${hint}lab runs ${LAB_SERVICES.join(', ')} (${aliasWords()})`);
     }
   }
   if (ignored.length > 0) {
-    warnings.push({ where, message: `DevStack services lab does not run are ignored: ${ignored.join(', ')} (lab runs ${DEFAULT_SERVICES.split(',').join(', ')}; its VPN agent is q-vpn, alias q-l3${ignored.includes('q-agt') ? ', which runs the Linux bridge agent (q-agt) too' : ''})` });
+    warnings.push({ where, message: `DevStack services lab does not run are ignored: ${ignored.join(', ')} (lab runs ${LAB_SERVICES.join(', ')}; ${aliasWords()}${ignored.includes('q-agt') ? ', which runs the Linux bridge agent (q-agt) too' : ''})` });
   }
   return { enabled, ignored };
 }

@@ -1,13 +1,28 @@
-// The services lab runs, their DevStack names and aliases, and the DevStack services a
-// localrc may name that lab does not run (accepted with a warning, so an existing localrc works).
+// The services lab runs, their DevStack names and aliases (from the registry, lab/services/),
+// and the DevStack services a localrc may name that lab does not run (accepted with a
+// warning, so an existing localrc works).
+import { SERVICES } from '../services/index.js';
 
-export const LAB_SERVICES = ['mysql', 'rabbit', 'q-svc', 'q-vpn', 'strongswan', 'csr'] as const;
-export type ServiceName = (typeof LAB_SERVICES)[number];
+export type ServiceName = (typeof SERVICES)[number]['name'];
 
-/** q-vpn was 2014 DevStack's VPN agent; in Zed it is the L3 agent (q-l3) with the vpnaas extension. */
-export const SERVICE_ALIASES: Readonly<Record<string, ServiceName>> = { 'q-l3': 'q-vpn' };
+/** Every service lab knows, on or off by default. */
+export const LAB_SERVICES: readonly ServiceName[] = SERVICES.map((s) => s.name);
 
-export const DEFAULT_SERVICES = LAB_SERVICES.join(',');
+/** Other names of lab's services: q-l3 is q-vpn (the L3 agent with the vpnaas extension). */
+export const SERVICE_ALIASES: Readonly<Record<string, ServiceName>> = Object.fromEntries(SERVICES.flatMap((s) => (s.aliases ?? []).map((alias) => [alias, s.name])));
+
+/** ENABLED_SERVICES when the localrc does not set it: the services on by default, a different list from those lab knows. */
+export const DEFAULT_SERVICES = SERVICES.filter((s) => s.byDefault).map((s) => s.name).join(',');
+
+/** "q-l3 is an alias of q-vpn", for messages. */
+export function aliasWords(): string {
+  return Object.entries(SERVICE_ALIASES).map(([alias, name]) => `${alias} is an alias of ${name}`).join(', ');
+}
+
+/** For the localrc's bash helpers: "q-vpn:q-l3 ..." (a service and its aliases, colon-separated). */
+export function aliasGroups(): string {
+  return SERVICES.filter((s) => (s.aliases ?? []).length > 0).map((s) => [s.name, ...(s.aliases ?? [])].join(':')).join(' ');
+}
 
 const DEVSTACK_ONLY = new Set([
   'key', 'keystone', 'placement-api', 'placement-client', 'horizon', 'tempest', 'dstat', 'etcd3', 'tls-proxy',

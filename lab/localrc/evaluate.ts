@@ -4,6 +4,7 @@ import { InputError, OperationError, type Problem } from '../errors.js';
 import { packagePath } from '../paths.js';
 import { runBounded, type BoundedResult } from '../process.js';
 import type { LocalrcInput } from './source.js';
+import { aliasGroups } from '../config/services.js';
 
 export interface EnablePluginCall {
   line: number;
@@ -49,7 +50,7 @@ export async function evaluateLocalrc(
         : [{ where: input.scriptDisplay, message: `bash rejects this file: ${stderr.trim()}` }],
     );
   }
-  const evaluation = await run([...tracked], { ...env, LAB_DEFAULT_SERVICES: defaultServices }, 1);
+  const evaluation = await run([...tracked], { ...env, LAB_DEFAULT_SERVICES: defaultServices, LAB_SERVICE_ALIASES: aliasGroups() }, 1);
   signal?.throwIfAborted();
   requireFinished(evaluation, input.scriptDisplay, limitS);
   const evaluated = parseRecords(evaluation.outputs[2] ?? '', input.scriptDisplay);

@@ -1,0 +1,15 @@
+// q-vpn: the VPN agent, which is the L3 agent with the vpnaas extension, and the Linux bridge
+// agent beside it. 2014 DevStack called it q-vpn; later DevStack runs it as q-l3.
+import type { ServiceDefinition } from './definition.js';
+
+const qVpn: ServiceDefinition<'q-vpn'> = {
+  name: 'q-vpn',
+  aliases: ['q-l3'],
+  byDefault: true,
+  reads: ['neutron.conf', 'ml2_conf.ini', 'l3_agent.ini'],
+  // The agent logs one "Loaded VPNaaS device driver" line per driver; the first is waited for.
+  catalogVariables: (config) => ({ NEUTRON_VPNAAS_DEVICE_DRIVER: config.deviceDrivers[0]?.value ?? '' }),
+  summary: (config) => (config.enabledServices.includes('strongswan') ? ['VPN:           npx lab vpn demo   (a connection to the strongSwan peer, ACTIVE, and a ping across it)'] : []),
+};
+
+export default qVpn;
