@@ -107,13 +107,13 @@ describe('lab stack against the real engine', { timeout: 40 * 60_000 }, () => {
     assert.deepEqual(status.services.filter((s) => s.config === 'stale').map((s) => s.service), ['q-vpn']);
     const dry = await lab.run(['stack', '--dry-run']);
     assert.equal(dry.code, 0, dry.stderr);
-    assert.match(dry.stdout, /^  q-vpn\s+recreate\s+rendered l3_agent\.ini changed$/m);
+    assert.match(dry.stdout, /^ {2}q-vpn\s+recreate\s+rendered l3_agent\.ini changed$/m);
     for (const service of ['mysql', 'rabbit', 'q-svc']) assert.match(dry.stdout, new RegExp(`^  ${service}\\s+keep\\s+up to date$`, 'm'));
     assert.match(dry.stdout, /^1 change; `lab stack` makes them$/m);
     assert.deepEqual(await containerIds(), before, 'a dry run changes nothing');
     const result = await lab.run(['stack']);
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /^  q-vpn\s+recreated/m);
+    assert.match(result.stdout, /^ {2}q-vpn\s+recreated/m);
     const after = await containerIds();
     assert.notEqual(after['q-vpn'], before['q-vpn']);
     for (const service of ['mysql', 'rabbit', 'q-svc']) assert.equal(after[service], before[service], `${service} was recreated`);

@@ -1,7 +1,6 @@
 // From what bash read back to a typed, validated lab config. Pure: no files, no processes;
 // stored passwords come in through `SecretSource`, so tests can run it in memory.
 import path from 'node:path';
-import { hasControl, listControls, showControls } from './control.js';
 import { freeNetworkLike, inNetwork, isAddress, isCidr, networkOf, nthAddress, overlaps, splitPublicRange } from './ipv4.js';
 import { ProblemList, type Problem } from '../errors.js';
 import type { Evaluated } from '../localrc/evaluate.js';
@@ -9,7 +8,11 @@ import { postConfigSections, type MetaSection } from '../localrc/localconf.js';
 import type { LocalrcInput } from '../localrc/source.js';
 import { fileForPath, type ConfigFileId } from './files.js';
 import { parseIniBody, type IniEntry } from './ini.js';
+import { hasControl, listControls, showControls } from './control.js';
 import { isExplicit, type Origin } from './origin.js';
+import { VariableReader, type SecretSource, type Setting } from './reader.js';
+
+export type { SecretSource, Setting } from './reader.js';
 import { aliasWords, classifyService, DEFAULT_SERVICES, LAB_SERVICES, type ServiceName } from './services.js';
 import {
   DEFAULT_SERVICE_PROVIDER,
@@ -17,15 +20,9 @@ import {
   FILE_VARIABLES,
   VARIABLES,
   isSecretName,
-  isWordList,
   type IpsecPackage,
 } from './variables.js';
 import { deviceDriverProblem, duplicateDefaults, parseServiceProvider, type ServiceProvider } from './vpn.js';
-
-export interface Setting<T> {
-  value: T;
-  origin: Origin;
-}
 
 export interface PluginSpec {
   name: string;
@@ -103,14 +100,6 @@ export interface LabConfig {
   warnings: Problem[];
 }
 
-export interface SecretSource {
-  /** Passwords kept in a lab directory by an earlier run. */
-  stored(labDir: string): Record<string, string>;
-  generate(): string;
-  /** How messages name the file they are kept in. */
-  storeName(labDir: string): string;
-}
-
 /** Variables bash must read back: the table, the file names, and any `$VAR` of a post-config header. */
 export function trackedVariables(input: LocalrcInput): string[] {
   const names = new Set([...VARIABLES.map((v) => v.name), ...Object.keys(FILE_VARIABLES)]);
@@ -121,204 +110,147 @@ export function trackedVariables(input: LocalrcInput): string[] {
 }
 
 export function resolveConfig(input: LocalrcInput, evaluated: Evaluated, env: NodeJS.ProcessEnv, secrets: SecretSource): LabConfig {
-  const problems = new ProblemList();
-  const warnings: Problem[] = [...input.warnings, ...evaluated.warnings];
-  const settings: Record<string, Setting<string | undefined>> = {};
+  const r = new VariableReader(input, evaluated, env, secrets);
+  const places = resolvePlaces(r);
+  const services = resolveEnabled(r);
+  const credentials = {
+    databaseUser: r.read('DATABASE_USER', 'root'),
+    databasePassword: r.secret('DATABASE_PASSWORD', places.labDir),
+    rabbitUser: r.read('RABBIT_USERID', 'stackrabbit'),
+    rabbitPassword: r.secret('RABBIT_PASSWORD', places.labDir),
+  };
+  const qPort = r.integer('Q_PORT', '9696', 1, 65535);
+  const neutron = resolveNeutron(r);
+  const { networks, peers } = resolveAddresses(r, places.labDir);
+  crossChecks(r);
+  const plugins = resolvePlugins(evaluated, input, r.problems, r.warnings);
+  const postConfig = resolvePostConfig(input, evaluated, r.problems, r.warnings);
+  r.problems.throwIfAny();
+  return {
+    source: { kind: input.kind, localrc: input.scriptDisplay, ...(input.localConf ? { localConf: input.localConf.display } : {}), notes: input.notes },
+    topDir: input.topDir,
+    ...places,
+    enabledServices: services.enabled,
+    ignoredServices: services.ignored,
+    ...credentials,
+    qPort,
+    ...neutron,
+    agentLoadsVpnExtension: true,
+    peers,
+    networks,
+    plugins,
+    postConfig,
+    settings: r.settings,
+    secrets: secretValues(evaluated, postConfig, [credentials.databasePassword, credentials.rabbitPassword, peers.strongswanPsk, peers.csrPassword]),
+    newSecrets: r.generated,
+    warnings: r.warnings,
+  };
+}
 
-  const originOf = (name: string): Origin => {
-    const line = evaluated.lines.get(name);
-    if (line !== undefined) return { kind: 'localrc', file: input.scriptDisplay, line };
-    if (evaluated.values.has(name) && env[name] === evaluated.values.get(name)) return { kind: 'environment' };
-    return { kind: 'default' };
-  };
-  /** Where a problem with a variable is: its localrc line, or the variable itself. */
-  const whereOf = (name: string): string => {
-    const origin = originOf(name);
-    if (origin.kind === 'localrc') return `${origin.file} line ${origin.line}`;
-    return origin.kind === 'environment' ? `environment variable ${name}` : `variable ${name}`;
-  };
-  /** A value lab writes on one line must hold no line break: refused, naming the variable, never showing a secret. */
-  const oneLine = (name: string, value: string, fallback: string): boolean => {
-    const checked = isWordList(name) ? value.replace(/\n/g, ' ') : value;
-    if (!hasControl(checked)) return true;
-    problems.add(whereOf(name), controlProblem(name, value, listControls(checked), fallback));
-    return false;
-  };
-  const read = (name: string, fallback: string, note?: string): string => {
-    const raw = evaluated.values.get(name);
-    if (raw !== undefined && !oneLine(name, raw, fallback)) return fallback;
-    const value = raw === undefined || raw === '' ? fallback : raw;
-    const origin = raw === undefined || raw === '' ? ({ kind: 'default', ...(note ? { note } : {}) } as Origin) : originOf(name);
-    settings[name] = { value, origin };
-    return value;
-  };
-  const integer = (name: string, fallback: string, min: number, max: number): number => {
-    const value = read(name, fallback);
-    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-      problems.add(whereOf(name), `${name}="${value}" is not a whole number from ${min} to ${max}; write e.g. ${name}=${fallback}`);
-      return Number(fallback);
-    }
-    return Number(value);
-  };
-
-  const labName = read('LAB_NAME', 'lab');
+function resolvePlaces(r: VariableReader) {
+  const topDir = r.input.topDir;
+  const labName = r.read('LAB_NAME', 'lab');
   if (!/^[a-z0-9][a-z0-9_.-]{0,39}$/.test(labName)) {
-    problems.add(whereOf('LAB_NAME'), `LAB_NAME="${labName}" cannot name containers: use lower-case letters, digits, "_", "." or "-" (at most 40, starting with a letter or digit), e.g. LAB_NAME=lab`);
+    r.problem('LAB_NAME', `LAB_NAME="${labName}" cannot name containers: use lower-case letters, digits, "_", "." or "-" (at most 40, starting with a letter or digit), e.g. LAB_NAME=lab`);
   }
-  const labDir = path.resolve(input.topDir, read('LAB_DIR', path.join(input.topDir, '.lab', labName)));
-  settings.LAB_DIR = { value: labDir, origin: settings.LAB_DIR?.origin ?? { kind: 'default' } };
+  const labDir = path.resolve(topDir, r.read('LAB_DIR', path.join(topDir, '.lab', labName)));
+  r.settings.LAB_DIR = { value: labDir, origin: r.originOrDefault('LAB_DIR') };
+  const baseImage = r.read('LAB_BASE_IMAGE', 'debian:bookworm-slim');
+  const screenLogDir = path.resolve(topDir, r.read('SCREEN_LOGDIR', './logs'));
+  const logFile = r.read('LOGFILE', '');
+  const logDays = r.integer('LOGDAYS', '7', 0, 36500);
+  return { labName, labDir, baseImage, screenLogDir, logFile: logFile === '' ? undefined : path.resolve(topDir, logFile), logDays };
+}
 
-  const baseImage = read('LAB_BASE_IMAGE', 'debian:bookworm-slim');
-  const servicesGiven = evaluated.values.get('ENABLED_SERVICES') ?? DEFAULT_SERVICES;
-  const services = resolveServices(oneLine('ENABLED_SERVICES', servicesGiven, DEFAULT_SERVICES) ? servicesGiven : DEFAULT_SERVICES, whereOf('ENABLED_SERVICES'), problems, warnings);
-  settings.ENABLED_SERVICES = { value: evaluated.values.get('ENABLED_SERVICES') ?? DEFAULT_SERVICES, origin: originOf('ENABLED_SERVICES') };
+function resolveEnabled(r: VariableReader): { enabled: ServiceName[]; ignored: string[] } {
+  const given = r.evaluated.values.get('ENABLED_SERVICES') ?? DEFAULT_SERVICES;
+  const services = resolveServices(r.oneLine('ENABLED_SERVICES', given, DEFAULT_SERVICES) ? given : DEFAULT_SERVICES, r.whereOf('ENABLED_SERVICES'), r.problems, r.warnings);
+  r.settings.ENABLED_SERVICES = { value: r.evaluated.values.get('ENABLED_SERVICES') ?? DEFAULT_SERVICES, origin: r.originOf('ENABLED_SERVICES') };
+  return services;
+}
 
-  const screenLogDir = path.resolve(input.topDir, read('SCREEN_LOGDIR', './logs'));
-  const logFileRaw = read('LOGFILE', '');
-  const logDays = integer('LOGDAYS', '7', 0, 36500);
-  const qPort = integer('Q_PORT', '9696', 1, 65535);
-
-  const generated: Record<string, string> = {};
-  const secretValue = (name: string): string => {
-    const given = evaluated.values.get(name);
-    if (given !== undefined && given !== '') return read(name, '');
-    const stored = secrets.stored(labDir)[name];
-    const value = stored ?? (generated[name] = secrets.generate());
-    settings[name] = { value, origin: { kind: 'generated', file: secrets.storeName(labDir) } };
-    return value;
-  };
-  const databaseUser = read('DATABASE_USER', 'root');
-  const databasePassword = secretValue('DATABASE_PASSWORD');
-  const rabbitUser = read('RABBIT_USERID', 'stackrabbit');
-  const rabbitPassword = secretValue('RABBIT_PASSWORD');
-
-  const pluginClasses = read('Q_SERVICE_PLUGIN_CLASSES', 'router,vpnaas');
-  const servicePluginClasses = { value: splitList(pluginClasses, ','), origin: settings.Q_SERVICE_PLUGIN_CLASSES?.origin ?? { kind: 'default' } };
-  const mechanismDrivers = splitList(read('Q_ML2_PLUGIN_MECHANISM_DRIVERS', 'linuxbridge'), ',');
+/** What neutron-server and the agents are told: plugins, drivers, the VPN providers and device drivers. */
+function resolveNeutron(r: VariableReader) {
+  const pluginClasses = r.read('Q_SERVICE_PLUGIN_CLASSES', 'router,vpnaas');
+  const servicePluginClasses = { value: splitList(pluginClasses, ','), origin: r.originOrDefault('Q_SERVICE_PLUGIN_CLASSES') };
+  const mechanismDrivers = splitList(r.read('Q_ML2_PLUGIN_MECHANISM_DRIVERS', 'linuxbridge'), ',');
   if (!mechanismDrivers.includes('linuxbridge')) {
-    warnings.push({ where: whereOf('Q_ML2_PLUGIN_MECHANISM_DRIVERS'), message: `without linuxbridge no port binds to the Linux bridge agent in q-vpn: routers get no wired gateway and no tunnel comes up (write Q_ML2_PLUGIN_MECHANISM_DRIVERS=linuxbridge)` });
+    r.warnings.push({ where: r.whereOf('Q_ML2_PLUGIN_MECHANISM_DRIVERS'), message: `without linuxbridge no port binds to the Linux bridge agent in q-vpn: routers get no wired gateway and no tunnel comes up (write Q_ML2_PLUGIN_MECHANISM_DRIVERS=linuxbridge)` });
   }
-  const debug = /^(true|yes|1)$/i.test(read('ENABLE_DEBUG_LOG_LEVEL', 'True'));
+  const debug = /^(true|yes|1)$/i.test(r.read('ENABLE_DEBUG_LOG_LEVEL', 'True'));
   if (!debug) {
-    warnings.push({ where: whereOf('ENABLE_DEBUG_LOG_LEVEL'), message: 'the agent logs "Loaded VPNaaS device driver" at DEBUG level only: with debug off, lab cannot see your device driver load (lab stack waits for the agent alive only)' });
+    r.warnings.push({ where: r.whereOf('ENABLE_DEBUG_LOG_LEVEL'), message: 'the agent logs "Loaded VPNaaS device driver" at DEBUG level only: with debug off, lab cannot see your device driver load (lab stack waits for the agent alive only)' });
   }
-
-  const ipsec = read('IPSEC_PACKAGE', 'strongswan');
+  const ipsec = r.read('IPSEC_PACKAGE', 'strongswan');
   let ipsecPackage: IpsecPackage = 'strongswan';
   if (ipsec === 'strongswan' || ipsec === 'libreswan') ipsecPackage = ipsec;
-  else problems.add(whereOf('IPSEC_PACKAGE'), `IPSEC_PACKAGE="${ipsec}" is not supported: write IPSEC_PACKAGE=strongswan or IPSEC_PACKAGE=libreswan`);
-
-  const serviceProviders = resolveProviders(read('NEUTRON_VPNAAS_SERVICE_PROVIDER', DEFAULT_SERVICE_PROVIDER), settings.NEUTRON_VPNAAS_SERVICE_PROVIDER?.origin, whereOf('NEUTRON_VPNAAS_SERVICE_PROVIDER'), problems);
-  const deviceDrivers = splitList(read('NEUTRON_VPNAAS_DEVICE_DRIVER', DEVICE_DRIVER_FOR_PACKAGE[ipsecPackage], `follows IPSEC_PACKAGE=${ipsecPackage}`), /\s+/).map((value) => {
+  else r.problem('IPSEC_PACKAGE', `IPSEC_PACKAGE="${ipsec}" is not supported: write IPSEC_PACKAGE=strongswan or IPSEC_PACKAGE=libreswan`);
+  const serviceProviders = resolveProviders(r.read('NEUTRON_VPNAAS_SERVICE_PROVIDER', DEFAULT_SERVICE_PROVIDER), r.settings.NEUTRON_VPNAAS_SERVICE_PROVIDER?.origin, r.whereOf('NEUTRON_VPNAAS_SERVICE_PROVIDER'), r.problems);
+  const deviceDrivers = splitList(r.read('NEUTRON_VPNAAS_DEVICE_DRIVER', DEVICE_DRIVER_FOR_PACKAGE[ipsecPackage], `follows IPSEC_PACKAGE=${ipsecPackage}`), /\s+/).map((value) => {
     const problem = deviceDriverProblem(value);
-    if (problem) problems.add(whereOf('NEUTRON_VPNAAS_DEVICE_DRIVER'), `NEUTRON_VPNAAS_DEVICE_DRIVER: ${problem}`);
-    return { value, origin: settings.NEUTRON_VPNAAS_DEVICE_DRIVER?.origin ?? { kind: 'default' } };
+    if (problem) r.problem('NEUTRON_VPNAAS_DEVICE_DRIVER', `NEUTRON_VPNAAS_DEVICE_DRIVER: ${problem}`);
+    return { value, origin: r.originOrDefault('NEUTRON_VPNAAS_DEVICE_DRIVER') };
   });
+  return { servicePluginClasses, mechanismDrivers, debug, ipsecPackage, serviceProviders, deviceDrivers };
+}
 
-  const cidrSetting = (name: string, fallback: string): string => {
-    const value = read(name, fallback);
-    if (!isCidr(value)) problems.add(whereOf(name), `${name}="${value}" is not an IPv4 network like ${fallback}`);
-    // Docker and Neutron would take the network it falls in, not the one written: say which.
-    else if (networkOf(value) !== value) problems.add(whereOf(name), `${name}="${value}" has host bits set: the network it falls in is ${networkOf(value)}; write ${name}=${networkOf(value)}`);
-    return value;
-  };
-  const floatingRange = cidrSetting('FLOATING_RANGE', '172.24.4.0/24');
+/** The lab's networks and the VPN peers on them. */
+function resolveAddresses(r: VariableReader, labDir: string) {
+  const floatingRange = r.cidr('FLOATING_RANGE', '172.24.4.0/24');
   const floatingOk = isCidr(floatingRange) && Number(floatingRange.split('/')[1]) <= 28;
-  if (isCidr(floatingRange) && !floatingOk) problems.add(whereOf('FLOATING_RANGE'), `FLOATING_RANGE="${floatingRange}" is too small: Docker and Neutron each take half of it; write a /28 or larger, e.g. 172.24.4.0/24`);
+  if (isCidr(floatingRange) && !floatingOk) r.problem('FLOATING_RANGE', `FLOATING_RANGE="${floatingRange}" is too small: Docker and Neutron each take half of it; write a /28 or larger, e.g. 172.24.4.0/24`);
   const publicSplit = splitPublicRange(floatingOk ? floatingRange : '172.24.4.0/24');
   // Docker's half: the peers, q-vpn's bridge port and the gateway (the host's side, as br-ex in DevStack).
   const inDockerHalf = (name: string, value: string): void => {
     if (!isAddress(value) || (floatingOk && !inNetwork(value, publicSplit.docker))) {
-      problems.add(whereOf(name), `${name}="${value}" must be an address in the lower half of FLOATING_RANGE (${publicSplit.docker}); the upper half is Neutron's floating pool. E.g. ${nthAddress(publicSplit.docker, 10)}`);
+      r.problem(name, `${name}="${value}" must be an address in the lower half of FLOATING_RANGE (${publicSplit.docker}); the upper half is Neutron's floating pool. E.g. ${nthAddress(publicSplit.docker, 10)}`);
     }
   };
   // Derived like PUBLIC_NETWORK_GATEWAY, so that moving FLOATING_RANGE alone moves the peer too.
-  const strongswanIp = read('STRONGSWAN_IP', nthAddress(publicSplit.docker, 10));
+  const strongswanIp = r.read('STRONGSWAN_IP', nthAddress(publicSplit.docker, 10));
   inDockerHalf('STRONGSWAN_IP', strongswanIp);
-  const publicGateway = read('PUBLIC_NETWORK_GATEWAY', nthAddress(publicSplit.docker, 1));
+  const publicGateway = r.read('PUBLIC_NETWORK_GATEWAY', nthAddress(publicSplit.docker, 1));
   inDockerHalf('PUBLIC_NETWORK_GATEWAY', publicGateway);
-  const ikeVersion = read('STRONGSWAN_IKE_VERSION', '1');
-  if (ikeVersion !== '1' && ikeVersion !== '2') problems.add(whereOf('STRONGSWAN_IKE_VERSION'), `STRONGSWAN_IKE_VERSION="${ikeVersion}": write 1 or 2`);
-  const fixedRange = cidrSetting('FIXED_RANGE', '10.0.0.0/24');
-  const privateGateway = read('NETWORK_GATEWAY', isCidr(fixedRange) ? nthAddress(fixedRange, 1) : '10.0.0.1');
+  const ikeVersion = r.read('STRONGSWAN_IKE_VERSION', '1');
+  if (ikeVersion !== '1' && ikeVersion !== '2') r.problem('STRONGSWAN_IKE_VERSION', `STRONGSWAN_IKE_VERSION="${ikeVersion}": write 1 or 2`);
+  const fixedRange = r.cidr('FIXED_RANGE', '10.0.0.0/24');
+  const privateGateway = r.read('NETWORK_GATEWAY', isCidr(fixedRange) ? nthAddress(fixedRange, 1) : '10.0.0.1');
   if (!isAddress(privateGateway) || (isCidr(fixedRange) && !inNetwork(privateGateway, fixedRange))) {
-    problems.add(whereOf('NETWORK_GATEWAY'), `NETWORK_GATEWAY="${privateGateway}" must be an address in FIXED_RANGE (${fixedRange}), e.g. ${isCidr(fixedRange) ? nthAddress(fixedRange, 1) : '10.0.0.1'}`);
+    r.problem('NETWORK_GATEWAY', `NETWORK_GATEWAY="${privateGateway}" must be an address in FIXED_RANGE (${fixedRange}), e.g. ${isCidr(fixedRange) ? nthAddress(fixedRange, 1) : '10.0.0.1'}`);
   }
-  const createInitial = read('NEUTRON_CREATE_INITIAL_NETWORKS', 'True');
-  if (!/^(true|false|yes|no|1|0)$/i.test(createInitial)) problems.add(whereOf('NEUTRON_CREATE_INITIAL_NETWORKS'), `NEUTRON_CREATE_INITIAL_NETWORKS="${createInitial}": write True or False`);
-  const networks = {
-    createInitial: /^(true|yes|1)$/i.test(createInitial),
-    publicGateway,
-    privateGateway,
-    dockerPublicRange: publicSplit.docker,
-    floatingPool: publicSplit.neutronPool,
-  };
-  const strongswanSubnet = cidrSetting('STRONGSWAN_SUBNET', '10.2.0.0/24');
+  const createInitial = r.read('NEUTRON_CREATE_INITIAL_NETWORKS', 'True');
+  if (!/^(true|false|yes|no|1|0)$/i.test(createInitial)) r.problem('NEUTRON_CREATE_INITIAL_NETWORKS', `NEUTRON_CREATE_INITIAL_NETWORKS="${createInitial}": write True or False`);
+  const networks = { createInitial: /^(true|yes|1)$/i.test(createInitial), publicGateway, privateGateway, dockerPublicRange: publicSplit.docker, floatingPool: publicSplit.neutronPool };
   const peers = {
     fixedRange,
     floatingRange,
-    strongswanSubnet,
+    strongswanSubnet: r.cidr('STRONGSWAN_SUBNET', '10.2.0.0/24'),
     strongswanIp,
-    strongswanPsk: secretValue('STRONGSWAN_PSK'),
+    strongswanPsk: r.secret('STRONGSWAN_PSK', labDir),
     ikeVersion: (ikeVersion === '2' ? '2' : '1') as '1' | '2',
-    ikeProposals: read('STRONGSWAN_IKE_PROPOSALS', 'aes128-sha1-modp1536'),
-    espProposals: read('STRONGSWAN_ESP_PROPOSALS', 'aes128-sha1-modp1536'),
-    csrPort: integer('CSR_PORT', '55443', 1, 65535),
-    csrUsername: read('CSR_USERNAME', 'stack'),
-    csrPassword: secretValue('CSR_PASSWORD'),
-    csrTokenLifetime: integer('CSR_TOKEN_LIFETIME', '900', 1, 86400),
+    ikeProposals: r.read('STRONGSWAN_IKE_PROPOSALS', 'aes128-sha1-modp1536'),
+    espProposals: r.read('STRONGSWAN_ESP_PROPOSALS', 'aes128-sha1-modp1536'),
+    csrPort: r.integer('CSR_PORT', '55443', 1, 65535),
+    csrUsername: r.read('CSR_USERNAME', 'stack'),
+    csrPassword: r.secret('CSR_PASSWORD', labDir),
+    csrTokenLifetime: r.integer('CSR_TOKEN_LIFETIME', '900', 1, 86400),
   };
-
-  const named = (name: string, fallback: string): Named => ({ name, value: settings[name]?.value ?? fallback, fallback, explicit: isExplicit(originOf(name)), where: whereOf(name) });
-  overlappingRanges([named('FIXED_RANGE', '10.0.0.0/24'), named('STRONGSWAN_SUBNET', '10.2.0.0/24'), named('FLOATING_RANGE', '172.24.4.0/24')], problems);
-  samePorts(VARIABLES.filter((v) => v.published).map((v) => named(v.name, v.shownDefault)), problems);
-
-  const plugins = resolvePlugins(evaluated, input, problems, warnings);
-  const postConfig = resolvePostConfig(input, evaluated, problems, warnings);
-  problems.throwIfAny();
-
-  const secretValues = new Set<string>([databasePassword, rabbitPassword, peers.strongswanPsk, peers.csrPassword]);
-  for (const [name, value] of evaluated.values) if (isSecretName(name) && value !== '') secretValues.add(value);
-  for (const block of postConfig) for (const e of block.entries) if (isSecretName(e.key) && e.value !== '') secretValues.add(e.value);
-
-  return {
-    source: { kind: input.kind, localrc: input.scriptDisplay, ...(input.localConf ? { localConf: input.localConf.display } : {}), notes: input.notes },
-    topDir: input.topDir,
-    labName,
-    labDir,
-    baseImage,
-    enabledServices: services.enabled,
-    ignoredServices: services.ignored,
-    screenLogDir,
-    logFile: logFileRaw === '' ? undefined : path.resolve(input.topDir, logFileRaw),
-    logDays,
-    databaseUser,
-    databasePassword,
-    rabbitUser,
-    rabbitPassword,
-    qPort,
-    mechanismDrivers,
-    debug,
-    agentLoadsVpnExtension: true,
-    ipsecPackage,
-    peers,
-    networks,
-    servicePluginClasses,
-    serviceProviders,
-    deviceDrivers,
-    plugins,
-    postConfig,
-    settings,
-    secrets: [...secretValues],
-    newSecrets: generated,
-    warnings,
-  };
+  return { networks, peers };
 }
 
-function controlProblem(name: string, value: string, controls: string, fallback: string): string {
-  const found = `holds a control character (${controls}), which would start another line where lab writes it`;
-  if (isSecretName(name)) return `${name} ${found}; its value is not shown (a secret): write it on one line, or leave ${name} unset and lab generates one`;
-  return `${name}="${showControls(value)}" ${found}; write it on one line${fallback === '' ? ', without control characters' : `, e.g. ${name}=${fallback}`}`;
+/** Settings that are fine alone and clash together: overlapping ranges, one port twice. */
+function crossChecks(r: VariableReader): void {
+  const named = (name: string, fallback: string): Named => ({ name, value: r.settings[name]?.value ?? fallback, fallback, explicit: isExplicit(r.originOf(name)), where: r.whereOf(name) });
+  overlappingRanges([named('FIXED_RANGE', '10.0.0.0/24'), named('STRONGSWAN_SUBNET', '10.2.0.0/24'), named('FLOATING_RANGE', '172.24.4.0/24')], r.problems);
+  samePorts(VARIABLES.filter((v) => v.published).map((v) => named(v.name, v.shownDefault)), r.problems);
+}
+
+/** Every secret lab knows of, for masking: its own, and any secret-named variable or post-config option. */
+function secretValues(evaluated: Evaluated, postConfig: LabConfig['postConfig'], own: string[]): string[] {
+  const values = new Set<string>(own);
+  for (const [name, value] of evaluated.values) if (isSecretName(name) && value !== '') values.add(value);
+  for (const block of postConfig) for (const e of block.entries) if (isSecretName(e.key) && e.value !== '') values.add(e.value);
+  return [...values];
 }
 
 /** A variable as the cross-checks see it: its value, its default, and whether the user chose it. */

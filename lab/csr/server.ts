@@ -77,12 +77,26 @@ export function createSimulator(options: SimulatorOptions): { server: https.Serv
   const tokens = new Tokens(options.username, options.password, options.tokenLifetimeMs);
   const now = options.now ?? Date.now;
 
+  const device = new DeviceApi(state, tokens, options, now);
   const server = https.createServer({ key: options.key, cert: options.cert }, (req, res) => {
     const started = Date.now();
-    answer(req, res)
-      .then((sent) => logLine(req, sent, started))
-      .catch((failure: unknown) => lastResort(req, res, failure, started));
+    device
+      .answer(req, res)
+      .then((sent) => device.logLine(req, sent, started))
+      .catch((failure: unknown) => device.lastResort(req, res, failure, started));
   });
+  guard(server, options.log);
+  // Tokens nobody uses again would stay in the map; sweep them. unref: the timer alone
+  // must not keep the process (or a test) alive.
+  const sweeper = setInterval(() => tokens.sweep(now()), Math.max(100, Math.min(options.tokenLifetimeMs, 60_000)));
+  sweeper.unref();
+  server.on('close', () => clearInterval(sweeper));
+
+  return { server, state, tokens };
+}
+
+/** The connection-level limits and failures: none of them ends the server. */
+function guard(server: https.Server, log: (line: string) => void): void {
   server.maxConnections = MAX_CONNECTIONS;
   // Without this listener Node answers `Expect: 100-continue` itself, inviting the body
   // before the credentials are checked; answer() says continue only when it reads the body.
@@ -90,7 +104,7 @@ export function createSimulator(options: SimulatorOptions): { server: https.Serv
   // A request Node cannot parse, or that took too long, and a failed TLS handshake: logged,
   // the connection ended, the server goes on.
   server.on('clientError', (failure: NodeJS.ErrnoException, socket: Socket) => {
-    options.log(`client error from ${socket.remoteAddress ?? 'a client'}: ${printable(failure.message)}`);
+    log(`client error from ${socket.remoteAddress ?? 'a client'}: ${printable(failure.message)}`);
     if (failure.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
       return;
@@ -99,29 +113,34 @@ export function createSimulator(options: SimulatorOptions): { server: https.Serv
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
   });
   server.on('tlsClientError', (failure: Error, socket: Socket) => {
-    options.log(`TLS error from ${socket.remoteAddress ?? 'a client'}: ${printable(failure.message)}`);
+    log(`TLS error from ${socket.remoteAddress ?? 'a client'}: ${printable(failure.message)}`);
     socket.destroy();
   });
-  // Tokens nobody uses again would stay in the map; sweep them. unref: the timer alone
-  // must not keep the process (or a test) alive.
-  const sweeper = setInterval(() => tokens.sweep(now()), Math.max(100, Math.min(options.tokenLifetimeMs, 60_000)));
-  sweeper.unref();
-  server.on('close', () => clearInterval(sweeper));
+}
 
-  async function answer(req: IncomingMessage, res: ServerResponse): Promise<Answer> {
-    const reply = await respond(req, res);
+/** The device's REST API over one state and its tokens: a request in, the device's answer out. */
+class DeviceApi {
+  constructor(
+    private readonly state: CsrState,
+    private readonly tokens: Tokens,
+    private readonly options: SimulatorOptions,
+    private readonly now: () => number,
+  ) {}
+
+  async answer(req: IncomingMessage, res: ServerResponse): Promise<Answer> {
+    const reply = await this.respond(req, res);
     send(res, reply);
     return reply;
   }
 
-  async function respond(req: IncomingMessage, res: ServerResponse): Promise<Answer> {
-    const clock = now();
+  private async respond(req: IncomingMessage, res: ServerResponse): Promise<Answer> {
+    const clock = this.now();
     const pathname = (req.url ?? '/').split('?', 1)[0] ?? '';
     if (!pathname.startsWith('/')) return { ...error(400, 'the request target must be a path'), close: hasBody(req) };
     const host = req.headers.host ?? 'csr';
     if (!HOST.test(host)) return { ...error(400, `the Host header ${JSON.stringify(host)} is not a host name or address with an optional port`), close: hasBody(req) };
-    const route = routeOf(req.method ?? 'GET', pathname);
-    const refusal = authenticate(req, route, clock);
+    const route = this.routeOf(req.method ?? 'GET', pathname);
+    const refusal = this.authenticate(req, route, clock);
     // Refused before the body is read, and the connection closed after the answer, so
     // that nobody without credentials can make the simulator read or hold a body.
     if (refusal) return { ...refusal, close: hasBody(req) };
@@ -129,10 +148,10 @@ export function createSimulator(options: SimulatorOptions): { server: https.Serv
     if (/^100-continue$/i.test(req.headers.expect ?? '')) res.writeContinue();
     const raw = await readBody(req, BODY_LIMIT);
     if (raw === undefined) return { ...tooLarge(), close: true };
-    return act(req, route, raw, `https://${host}/api/v1`, clock);
+    return this.act(req, route, raw, `https://${host}/api/v1`, clock);
   }
 
-  function routeOf(method: string, pathname: string): Route {
+  private routeOf(method: string, pathname: string): Route {
     if (pathname === '/lab/health') return { kind: 'health' };
     if (pathname === '/lab/state') return { kind: 'state' };
     if (!pathname.startsWith('/api/v1/')) return { kind: 'unknown' };
@@ -144,55 +163,55 @@ export function createSimulator(options: SimulatorOptions): { server: https.Serv
   }
 
   /** The refusal for missing or wrong credentials, from the headers alone; undefined when they are good. */
-  function authenticate(req: IncomingMessage, route: Route, clock: number): CsrResponse | undefined {
+  private authenticate(req: IncomingMessage, route: Route, clock: number): CsrResponse | undefined {
     if (route.kind === 'health' || route.kind === 'unknown') return undefined;
-    if (route.kind === 'state') return tokens.credentialsOk(req.headers.authorization) ? undefined : error(401, 'the state dump needs the device credentials (Basic auth)');
-    if (route.kind === 'login') return tokens.credentialsOk(req.headers.authorization) ? undefined : wrongCredentials();
+    if (route.kind === 'state') return this.tokens.credentialsOk(req.headers.authorization) ? undefined : error(401, 'the state dump needs the device credentials (Basic auth)');
+    if (route.kind === 'login') return this.tokens.credentialsOk(req.headers.authorization) ? undefined : wrongCredentials();
     const token = req.headers['x-auth-token'];
-    return tokens.use(typeof token === 'string' ? token : undefined, clock) ? undefined : error(401, 'missing, unknown or expired X-auth-token');
+    return this.tokens.use(typeof token === 'string' ? token : undefined, clock) ? undefined : error(401, 'missing, unknown or expired X-auth-token');
   }
 
-  function act(req: IncomingMessage, route: Route, raw: string, base: string, clock: number): CsrResponse {
+  private act(req: IncomingMessage, route: Route, raw: string, base: string, clock: number): CsrResponse {
     const method = req.method ?? 'GET';
     if (route.kind === 'health') return { status: 200, body: { status: 'ok' } };
     if (route.kind === 'unknown') return error(404, `no resource ${(req.url ?? '/').split('?', 1)[0]}`);
     if (route.kind === 'state') {
-      const sessions = Object.keys(state.tunnels).map((name) => ({ 'vpn-interface-name': name, status: sessionStatus(state, name, clock, options) }));
-      return { status: 200, body: { ...state, sessions, tokens: tokens.count } as unknown as Json };
+      const sessions = Object.keys(this.state.tunnels).map((name) => ({ 'vpn-interface-name': name, status: sessionStatus(this.state, name, clock, this.options) }));
+      return { status: 200, body: { ...this.state, sessions, tokens: this.tokens.count } as unknown as Json };
     }
-    if (route.kind === 'login') return login(req, base, clock);
-    if (route.kind === 'logout') return tokens.logout(route.token) ? { status: 204 } : error(404, 'no such token');
+    if (route.kind === 'login') return this.login(req, base, clock);
+    if (route.kind === 'logout') return this.tokens.logout(route.token) ? { status: 204 } : error(404, 'no such token');
     let body: Json | undefined;
     try {
       if (raw.trim() !== '') body = JSON.parse(raw) as Json;
     } catch {
       return error(400, 'the body is not valid JSON');
     }
-    const reply = handle(state, { method, path: route.path, body, base, now: clock }, options);
-    if (reply.status < 300 && method !== 'GET') saveState(options.stateFile, state);
+    const reply = handle(this.state, { method, path: route.path, body, base, now: clock }, this.options);
+    if (reply.status < 300 && method !== 'GET') saveState(this.options.stateFile, this.state);
     if (reply.status >= 400 && body !== undefined) reply.reason = `${reply.reason ?? ''}; body: ${JSON.stringify(maskKeys(body))}`;
     return reply;
   }
 
-  function login(req: IncomingMessage, base: string, clock: number): CsrResponse {
-    const result = tokens.login(req.headers.authorization, clock);
+  private login(req: IncomingMessage, base: string, clock: number): CsrResponse {
+    const result = this.tokens.login(req.headers.authorization, clock);
     if (result === 'wrong-credentials') return wrongCredentials();
-    if (result === 'too-many-tokens') return error(429, `too many sessions: ${tokens.count} tokens are live; DELETE auth/token-services/<token> when done, or wait until one expires`);
+    if (result === 'too-many-tokens') return error(429, `too many sessions: ${this.tokens.count} tokens are live; DELETE auth/token-services/<token> when done, or wait until one expires`);
     return { status: 200, body: { kind: 'object#auth-token', 'token-id': result.token, link: `${base}/auth/token-services/${result.token}`, 'expiry-time': new Date(result.expires).toUTCString() } };
   }
 
-  function logLine(req: IncomingMessage, sent: CsrResponse, started: number): void {
+  logLine(req: IncomingMessage, sent: CsrResponse, started: number): void {
     const line = `${req.method} ${req.url} ${sent.status} ${Date.now() - started}ms`;
-    options.log(sent.reason && sent.status >= 400 ? `${line} rejected: ${printable(sent.reason)}` : line);
+    this.options.log(sent.reason && sent.status >= 400 ? `${line} rejected: ${printable(sent.reason)}` : line);
   }
 
   /** Whatever failed while answering: a 500 if nothing was sent yet, else the connection ends; the process goes on. */
-  function lastResort(req: IncomingMessage, res: ServerResponse, failure: unknown, started: number): void {
+  lastResort(req: IncomingMessage, res: ServerResponse, failure: unknown, started: number): void {
     try {
       const message = failure instanceof Error ? failure.message : String(failure);
-      options.log(`${req.method} ${req.url} 500 ${Date.now() - started}ms failed: ${printable(message)}`);
+      this.options.log(`${req.method} ${req.url} 500 ${Date.now() - started}ms failed: ${printable(message)}`);
       const stack = failure instanceof Error ? failure.stack ?? '' : '';
-      for (const line of stack.split('\n').slice(1)) options.log(line);
+      for (const line of stack.split('\n').slice(1)) this.options.log(line);
       if (res.headersSent || res.destroyed) {
         res.destroy();
         return;
@@ -203,8 +222,6 @@ export function createSimulator(options: SimulatorOptions): { server: https.Serv
       res.destroy();
     }
   }
-
-  return { server, state, tokens };
 }
 
 function wrongCredentials(): CsrResponse {
@@ -222,6 +239,7 @@ function hasBody(req: IncomingMessage): boolean {
 
 /** Control characters from a request never reach the log as such: they could forge lines. */
 function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- the control characters are what it finds
   return text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { openPrivate } from './private.js';
 import { logTimestamp, noteLogFile, pointLink, pruneLogs } from './screen.js';
 
+// eslint-disable-next-line no-control-regex -- an escape sequence starts with ESC
 const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
 
 /** Starts copying stdout and stderr into the run log; returns the function that stops it. */
