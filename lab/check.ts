@@ -6,9 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { gatewaysReachable, ikeSas, routersHosted } from './check-datapath.js';
 import { formatOrigin } from './config/origin.js';
-import { get as httpGet } from './http.js';
 import type { LoadedLab } from './load.js';
 import type { ContainerInfo, Engine } from './engine.js';
+import { CHECK_BOUND, NeutronClient } from './neutron/client.js';
 import { currentFile, parseLogLine, screenLink, sortableTimestamp } from './logs/screen.js';
 import { displayPath } from './paths.js';
 
@@ -85,21 +85,9 @@ function providerSource(lab: LoadedLab): string {
 
 export async function runChecks(lab: LoadedLab, engine: Engine): Promise<CheckResult[]> {
   const containers = await engine.listContainers(lab.config.labName);
-  const api = `http://127.0.0.1:${lab.config.qPort}`;
-  const get: Context['get'] = async (pathname) => {
-    try {
-      const answer = await httpGet(`${api}${pathname}`);
-      let body: unknown = answer.text;
-      try {
-        body = JSON.parse(answer.text);
-      } catch {
-        // Not JSON: keep the text as the evidence.
-      }
-      return { status: answer.status, body };
-    } catch (error) {
-      return { error: (error as Error).message };
-    }
-  };
+  const neutron = NeutronClient.forPort(lab.config.qPort, CHECK_BOUND);
+  const api = neutron.url;
+  const get: Context['get'] = (pathname) => neutron.answer('GET', pathname).catch((error: unknown) => ({ error: (error as Error).message }));
   const ctx: Context = { lab, engine, containers, api, get, settingSource: (name) => settingSource(lab, name) };
   const results: CheckResult[] = [];
   const enabled = lab.config.enabledServices;

@@ -3,7 +3,7 @@
 // hash changed, everything else is left as it is (stack) or restarted (restart);
 // independent services start in parallel, each after what it depends on is ready, each
 // with a bounded readiness wait.
-import { NeutronApi } from './neutron/api.js';
+import { NeutronClient } from './neutron/client.js';
 import { ensureInitialNetworks, plumbedInQVpn, PRIVATE_NETWORK, PUBLIC_NETWORK, ROUTER, waitRouterWired } from './neutron/networks.js';
 import { Listr, PRESET_TIMER, type ListrTask } from 'listr2';
 import { catalogVariables, loadCatalog, type CatalogService, type Condition } from './catalog.js';
@@ -173,7 +173,7 @@ async function stackLocked(lab: LoadedLab, engine: Engine, options: StackOptions
         enabled: () => restarting === undefined && config.networks.createInitial && config.enabledServices.includes('q-svc') && tasks.errors.length === 0,
         task: async (_, task) => {
           const stepStarted = Date.now();
-          const api = NeutronApi.forPort(config.qPort);
+          const api = NeutronClient.forPort(config.qPort);
           signal.throwIfAborted();
           const made = await ensureInitialNetworks(api, config);
           result.networksCreated = made.created;
@@ -194,7 +194,7 @@ async function stackLocked(lab: LoadedLab, engine: Engine, options: StackOptions
         title: `Router ${ROUTER}`,
         enabled: () => restarting !== undefined && restarting.some((s) => s === 'q-vpn' || s === 'rabbit') && config.enabledServices.includes('q-vpn') && config.enabledServices.includes('q-svc') && tasks.errors.length === 0,
         task: async (_, task) => {
-          const api = NeutronApi.forPort(config.qPort);
+          const api = NeutronClient.forPort(config.qPort);
           const router = await api.findByName('routers', ROUTER);
           if (!router) {
             task.title = `Router ${ROUTER}: none to wait for`;

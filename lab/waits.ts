@@ -3,7 +3,8 @@
 // naming the service and showing its last log lines.
 import type { Engine } from './engine.js';
 import { OperationError } from './errors.js';
-import { get, getJson } from './http.js';
+import { get } from './http.js';
+import { NeutronClient, PROBE_BOUND } from './neutron/client.js';
 
 export class NotReady extends OperationError {
   constructor(readonly service: string, reason: string, readonly logTail: string[]) {
@@ -87,9 +88,10 @@ export function httpOk(ctx: WaitContext, url: string): Promise<void> {
  */
 export async function agentAlive(ctx: WaitContext, apiUrl: string, agentType: string, host: string, since?: Date): Promise<void> {
   const after = since ?? new Date(Number(await startedSeconds(ctx)) * 1000);
+  const neutron = new NeutronClient(apiUrl, PROBE_BOUND);
   return poll(ctx, `"${agentType}" on host ${host} alive in ${apiUrl}/v2.0/agents with a heartbeat after ${after.toISOString()}`, async () => {
-    const { body } = await getJson<{ agents?: { agent_type: string; host: string; alive: boolean; heartbeat_timestamp: string }[] }>(`${apiUrl}/v2.0/agents`, 3000);
-    return (body.agents ?? []).some((a) => a.agent_type === agentType && a.host === host && a.alive && serverTime(a.heartbeat_timestamp) >= after.getTime() - 1000);
+    const { body } = await neutron.answer('GET', '/v2.0/agents');
+    return ((body as { agents?: { agent_type: string; host: string; alive: boolean; heartbeat_timestamp: string }[] }).agents ?? []).some((a) => a.agent_type === agentType && a.host === host && a.alive && serverTime(a.heartbeat_timestamp) >= after.getTime() - 1000);
   });
 }
 

@@ -4,7 +4,7 @@
 import type { LabConfig } from '../config/resolve.js';
 import type { Engine } from '../engine.js';
 import { OperationError } from '../errors.js';
-import type { NeutronApi, Resource } from './api.js';
+import type { NeutronClient, Resource } from './client.js';
 
 export const PUBLIC_NETWORK = 'public';
 export const PUBLIC_SUBNET = 'public-subnet';
@@ -49,7 +49,7 @@ export interface EnsuredNetworks {
   privateSubnet: Resource;
 }
 
-export async function ensureInitialNetworks(api: NeutronApi, config: LabConfig): Promise<EnsuredNetworks> {
+export async function ensureInitialNetworks(api: NeutronClient, config: LabConfig): Promise<EnsuredNetworks> {
   const wanted = initialNetworks(config);
   const created: string[] = [];
   const ensure = async (collection: string, fields: Record<string, unknown>, query: Record<string, string> = {}): Promise<Resource> => {
@@ -81,7 +81,7 @@ export async function ensureInitialNetworks(api: NeutronApi, config: LabConfig):
  * Until the L3 agent hosts the router and the Linux bridge agent has bound its ports: then
  * its namespace is in q-vpn and its gateway answers on the public network.
  */
-export async function waitRouterWired(api: NeutronApi, routerId: string, timeoutMs: number, plumbed: (routerId: string, portIds: string[]) => Promise<boolean>, signal?: AbortSignal): Promise<void> {
+export async function waitRouterWired(api: NeutronClient, routerId: string, timeoutMs: number, plumbed: (routerId: string, portIds: string[]) => Promise<boolean>, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     signal?.throwIfAborted();

@@ -8,7 +8,7 @@ import { parseServiceProvider, type ServiceProvider } from '../config/vpn.js';
 import type { ContainerInfo, Engine } from '../engine.js';
 import { OperationError, UsageError } from '../errors.js';
 import { request } from '../http.js';
-import { NeutronApi, type Resource } from '../neutron/api.js';
+import { NeutronClient, type Resource } from '../neutron/client.js';
 import { PRIVATE_SUBNET, ROUTER } from '../neutron/networks.js';
 import { OpenStackClient, secretArgument } from './client.js';
 import { runningServices } from './running.js';
@@ -61,7 +61,7 @@ interface DemoLab {
   engine: Engine;
   project: string;
   client: OpenStackClient;
-  api: NeutronApi;
+  api: NeutronClient;
   containers: Map<string, ContainerInfo>;
   peer: Peer;
   say: (line: string) => void;
@@ -137,7 +137,7 @@ async function openLab(engine: Engine, project: string, needed: string[], say: (
   const env = strongswan?.env ?? {};
   const subnet = env.STRONGSWAN_LOCAL_SUBNET ?? '';
   const peer: Peer = { address: env.STRONGSWAN_LOCAL_ID ?? '', psk: env.STRONGSWAN_PSK ?? '', subnet, inside: subnet ? nthAddress(subnet, 1) : '' };
-  return { engine, project, client: new OpenStackClient(engine, qSvc.id, { psk: peer.psk }), api: NeutronApi.forPort(publishedPort(qSvc)), containers, peer, say };
+  return { engine, project, client: new OpenStackClient(engine, qSvc.id, { psk: peer.psk }), api: NeutronClient.forPort(publishedPort(qSvc)), containers, peer, say };
 }
 
 /** The host port a container publishes on 127.0.0.1 (the first one). */
