@@ -8,6 +8,7 @@ import { gatewaysReachable, ikeSas, routersHosted } from './check-datapath.js';
 import { formatOrigin } from './config/origin.js';
 import type { LoadedLab } from './load.js';
 import type { ContainerInfo, Engine } from './engine.js';
+import { aliveSince, findAgent, type Agent } from './neutron/agents.js';
 import { CHECK_BOUND, NeutronClient } from './neutron/client.js';
 import { currentFile, parseLogLine, screenLink, sortableTimestamp } from './logs/screen.js';
 import { displayPath } from './paths.js';
@@ -190,13 +191,12 @@ async function database(ctx: Context): Promise<CheckResult> {
 async function agentAlive(ctx: Context): Promise<CheckResult> {
   const title = 'the VPN agent (q-vpn) is alive in /v2.0/agents';
   const answer = await ctx.get('/v2.0/agents');
-  const agents = 'status' in answer && answer.status === 200 ? ((answer.body as { agents?: { agent_type: string; host: string; alive: boolean; heartbeat_timestamp: string }[] }).agents ?? []) : [];
-  const agent = agents.find((a) => a.agent_type === 'L3 agent' && a.host === 'q-vpn');
+  const agents = 'status' in answer && answer.status === 200 ? ((answer.body as { agents?: Agent[] }).agents ?? []) : [];
   const vpn = ctx.containers.find((c) => c.service === 'q-vpn');
   // "alive" lasts a while after an agent died: the heartbeat must come from the process running now.
-  const started = vpn?.startedAt ? Date.parse(vpn.startedAt) - 1000 : 0;
-  const fresh = agent !== undefined && Date.parse(`${agent.heartbeat_timestamp.replace(' ', 'T')}Z`) >= started;
-  if (agent?.alive && fresh && vpn?.state === 'running') return { id: 'agent', title, ok: true, evidence: [`GET ${ctx.api}/v2.0/agents: L3 agent on q-vpn alive, last heartbeat ${agent.heartbeat_timestamp} UTC`] };
+  const alive = aliveSince(agents, 'L3 agent', 'q-vpn', vpn?.startedAt ? Date.parse(vpn.startedAt) : 0);
+  if (alive && vpn?.state === 'running') return { id: 'agent', title, ok: true, evidence: [`GET ${ctx.api}/v2.0/agents: L3 agent on q-vpn alive, last heartbeat ${alive.heartbeat_timestamp} UTC`] };
+  const agent = findAgent(agents, 'L3 agent', 'q-vpn');
   const broker = searchLog(ctx.lab.config.screenLogDir, 'q-vpn', LOG_PATTERNS.brokerError, vpn?.startedAt).slice(-3).map(formatHit);
   const evidence = [agent ? 'L3 agent on q-vpn is registered but not alive' : 'no L3 agent of q-vpn in /v2.0/agents', `q-vpn is ${vpn?.state ?? 'missing'}`, ...broker];
   if (broker.length > 0) {

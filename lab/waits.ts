@@ -4,6 +4,7 @@
 import type { Engine } from './engine.js';
 import { OperationError } from './errors.js';
 import { get } from './http.js';
+import { aliveSince, type Agent } from './neutron/agents.js';
 import { NeutronClient, PROBE_BOUND } from './neutron/client.js';
 import { poll } from './poll.js';
 
@@ -92,13 +93,8 @@ export async function agentAlive(ctx: WaitContext, apiUrl: string, agentType: st
   const neutron = new NeutronClient(apiUrl, PROBE_BOUND);
   return until(ctx, `"${agentType}" on host ${host} alive in ${apiUrl}/v2.0/agents with a heartbeat after ${after.toISOString()}`, async () => {
     const { body } = await neutron.answer('GET', '/v2.0/agents');
-    return ((body as { agents?: { agent_type: string; host: string; alive: boolean; heartbeat_timestamp: string }[] }).agents ?? []).some((a) => a.agent_type === agentType && a.host === host && a.alive && serverTime(a.heartbeat_timestamp) >= after.getTime() - 1000);
+    return aliveSince((body as { agents?: Agent[] }).agents ?? [], agentType, host, after.getTime()) !== undefined;
   });
-}
-
-/** Neutron's timestamps are UTC without a zone: "2026-12-01 15:10:12". */
-function serverTime(text: string): number {
-  return Date.parse(`${text.replace(' ', 'T')}Z`);
 }
 
 /** The container's latest start, as Unix seconds with a fraction (Docker's `since`). */
