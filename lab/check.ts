@@ -6,6 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { gatewaysReachable, ikeSas, routersHosted } from './check-datapath.js';
 import { formatOrigin } from './config/origin.js';
+import { renderedDocument } from './config/render.js';
+import { agentExtensions } from './config/vpn.js';
 import type { LoadedLab } from './load.js';
 import type { ContainerInfo, Engine } from './engine.js';
 import { aliveSince, findAgent, type Agent } from './neutron/agents.js';
@@ -209,7 +211,7 @@ function deviceDriverLoaded(ctx: Context): CheckResult {
   const title = 'the VPN agent loaded the configured device driver';
   const logDir = ctx.lab.config.screenLogDir;
   const drivers = ctx.lab.config.deviceDrivers.map((d) => d.value);
-  const extensions = ctx.lab.rendering.vpn.find((v) => v.key === 'extensions')?.values.at(-1)?.value ?? '';
+  const extensions = agentExtensions(renderedDocument(ctx.lab.rendering, 'l3_agent.ini'));
   const since = ctx.containers.find((c) => c.service === 'q-vpn')?.startedAt;
   const loaded = drivers.map((d) => searchLog(logDir, 'q-vpn', new RegExp(`Loaded VPNaaS device driver: ${d.replace(/\./g, '\\.')}`), since).at(-1));
   if (loaded.every((hit) => hit !== undefined)) return { id: 'device-driver', title, ok: true, evidence: loaded.map((h) => formatHit(h as LogHit)) };
@@ -223,8 +225,8 @@ function deviceDriverLoaded(ctx: Context): CheckResult {
       fix: `the agent cannot import the device driver ${drivers.join(', ')}: check the class path in ${settingSource(ctx.lab, 'NEUTRON_VPNAAS_DEVICE_DRIVER')} and that its package is in an enable_plugin directory; then lab restart q-vpn`,
     };
   }
-  if (!extensions.split(',').map((e) => e.trim()).includes('vpnaas')) {
-    return { id: 'device-driver', title, ok: false, evidence: [`l3_agent.ini [AGENT] extensions = ${extensions || '(empty)'}`], fix: 'the agent runs without the vpnaas extension, so no device driver loads: keep vpnaas in [AGENT] extensions (remove the override in [[post-config|$Q_L3_CONF_FILE]]), then lab restart q-vpn' };
+  if (!extensions.vpnaas) {
+    return { id: 'device-driver', title, ok: false, evidence: [`l3_agent.ini [AGENT] extensions = ${extensions.value || '(empty)'}`], fix: 'the agent runs without the vpnaas extension, so no device driver loads: keep vpnaas in [AGENT] extensions (remove the override in [[post-config|$Q_L3_CONF_FILE]]), then lab restart q-vpn' };
   }
   return { id: 'device-driver', title, ok: false, evidence: [`no "Loaded VPNaaS device driver: ${drivers.join(', ')}" in ${displayPath(screenLink(logDir, 'q-vpn'))}`], fix: 'the device driver is not in a file the agent reads, or the agent has not started yet: see lab config (l3_agent.ini [vpnagent]), then lab restart q-vpn' };
 }
