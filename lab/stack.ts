@@ -11,7 +11,7 @@ import { mountedContents } from './mounted.js';
 import type { LabConfig } from './config/resolve.js';
 import { Engine, SubnetInUse, type ContainerInfo } from './engine.js';
 import { OperationError, type Problem } from './errors.js';
-import { contextImage, ensureBaseImage, imageLabels, type BaseImage } from './images.js';
+import { contextImage, ensureBaseImage, imageLabels, serviceImages, type BaseImage } from './images.js';
 import { loadLab, persistLab, type LoadedLab } from './load.js';
 import { acquireLabLock } from './lock.js';
 import { requirePlaces, requireWritableLogDir } from './config/places.js';
@@ -140,7 +140,8 @@ async function stackLocked(lab: LoadedLab, engine: Engine, options: StackOptions
       {
         title: 'Network, volumes and logs',
         task: async (_, task) => {
-          plan = planLab(config, catalog, await imagesFor(engine, enabled, images, result.base as BaseImage), mountedContents(lab, catalog));
+          // Services a restart does not touch: the tag their context has now (not built here).
+          plan = planLab(config, catalog, await serviceImages(engine, enabled, result.base as BaseImage, images), mountedContents(lab, catalog));
           plan.warnings.forEach(warn);
           // Those with a fixed subnet first. Docker hands out its default pools in turn, not
           // lowest first: mgmt (no subnet) made first would in time get 172.24.0.0/16 and
@@ -251,17 +252,6 @@ function imageTask(engine: Engine, context: string, result: PartialResult, image
       sub.title = `${image.tag} (built in ${seconds(Date.now() - startedAt)})`;
     },
   };
-}
-
-/** Images for the plan: those just checked or built, and for services a restart does not touch, the tag their context has now (not built here). */
-async function imagesFor(engine: Engine, enabled: CatalogService[], built: Map<string, { tag: string; id: string }>, base: BaseImage): Promise<Map<string, { tag: string; id: string }>> {
-  const images = new Map(built);
-  for (const service of enabled) {
-    if (images.has(service.context)) continue;
-    const image = contextImage(service.context, base);
-    images.set(service.context, { tag: image.tag, id: (await engine.imageId(image.tag)) ?? 'not built' });
-  }
-  return images;
 }
 
 /** Enabled services a restart left alone whose config changed too (a shared neutron.conf). */
