@@ -90,6 +90,20 @@ describe('poll', () => {
     await assert.rejects(poll({ what: 'forever', intervalMs: 10, check: async () => undefined }), { message: 'poll for forever: no bound' });
   });
 
+  it('leaves no abort listener behind: many pauses on one signal (a long wait for the lab lock) warn of no leak', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const controller = new AbortController();
+      for (let i = 0; i < 20; i++) await sleep(1, controller.signal);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    assert.deepEqual(warnings, []);
+  });
+
   it('sleeps, and ends its sleep early on an abort', async () => {
     const started = Date.now();
     await sleep(50);
