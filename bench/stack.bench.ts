@@ -11,7 +11,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { cleanEnv, removeScratch, scratch } from '../test/helpers.js';
 import { freePort } from '../test/e2e-helpers.js';
-import { NeutronApi } from '../lab/neutron/api.js';
+import { NeutronClient } from '../lab/neutron/client.js';
 import { plumbedInQVpn, ROUTER, waitRouterWired } from '../lab/neutron/networks.js';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -88,7 +88,7 @@ async function rawRestart(cwd: string, services: string[]): Promise<number> {
     if (entry && id) await waitReady(engine, loaded.config, entry, id, new AbortController().signal);
   }
   // The same wait as lab restart's after the agent: router1 hosted and wired again.
-  const api = NeutronApi.forPort(loaded.config.qPort);
+  const api = NeutronClient.forPort(loaded.config.qPort);
   const router = await api.findByName('routers', ROUTER);
   if (router && services.includes('q-vpn')) await waitRouterWired(api, router.id, 90_000, plumbedInQVpn(engine, loaded.config.labName));
   return Number(process.hrtime.bigint() - started) / 1e6;

@@ -6,9 +6,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { gatewaysReachable, ikeSas, routersHosted } from './check-datapath.js';
 import { formatOrigin } from './config/origin.js';
-import { get as httpGet } from './http.js';
+import { renderedDocument } from './config/render.js';
+import { agentExtensions } from './config/vpn.js';
 import type { LoadedLab } from './load.js';
 import type { ContainerInfo, Engine } from './engine.js';
+import { aliveSince, findAgent, type Agent } from './neutron/agents.js';
+import { CHECK_BOUND, NeutronClient } from './neutron/client.js';
 import { currentFile, parseLogLine, screenLink, sortableTimestamp } from './logs/screen.js';
 import { displayPath } from './paths.js';
 
@@ -85,21 +88,9 @@ function providerSource(lab: LoadedLab): string {
 
 export async function runChecks(lab: LoadedLab, engine: Engine): Promise<CheckResult[]> {
   const containers = await engine.listContainers(lab.config.labName);
-  const api = `http://127.0.0.1:${lab.config.qPort}`;
-  const get: Context['get'] = async (pathname) => {
-    try {
-      const answer = await httpGet(`${api}${pathname}`);
-      let body: unknown = answer.text;
-      try {
-        body = JSON.parse(answer.text);
-      } catch {
-        // Not JSON: keep the text as the evidence.
-      }
-      return { status: answer.status, body };
-    } catch (error) {
-      return { error: (error as Error).message };
-    }
-  };
+  const neutron = NeutronClient.forPort(lab.config.qPort, CHECK_BOUND);
+  const api = neutron.url;
+  const get: Context['get'] = (pathname) => neutron.answer('GET', pathname).catch((error: unknown) => ({ error: (error as Error).message }));
   const ctx: Context = { lab, engine, containers, api, get, settingSource: (name) => settingSource(lab, name) };
   const results: CheckResult[] = [];
   const enabled = lab.config.enabledServices;
@@ -202,13 +193,12 @@ async function database(ctx: Context): Promise<CheckResult> {
 async function agentAlive(ctx: Context): Promise<CheckResult> {
   const title = 'the VPN agent (q-vpn) is alive in /v2.0/agents';
   const answer = await ctx.get('/v2.0/agents');
-  const agents = 'status' in answer && answer.status === 200 ? ((answer.body as { agents?: { agent_type: string; host: string; alive: boolean; heartbeat_timestamp: string }[] }).agents ?? []) : [];
-  const agent = agents.find((a) => a.agent_type === 'L3 agent' && a.host === 'q-vpn');
+  const agents = 'status' in answer && answer.status === 200 ? ((answer.body as { agents?: Agent[] }).agents ?? []) : [];
   const vpn = ctx.containers.find((c) => c.service === 'q-vpn');
   // "alive" lasts a while after an agent died: the heartbeat must come from the process running now.
-  const started = vpn?.startedAt ? Date.parse(vpn.startedAt) - 1000 : 0;
-  const fresh = agent !== undefined && Date.parse(`${agent.heartbeat_timestamp.replace(' ', 'T')}Z`) >= started;
-  if (agent?.alive && fresh && vpn?.state === 'running') return { id: 'agent', title, ok: true, evidence: [`GET ${ctx.api}/v2.0/agents: L3 agent on q-vpn alive, last heartbeat ${agent.heartbeat_timestamp} UTC`] };
+  const alive = aliveSince(agents, 'L3 agent', 'q-vpn', vpn?.startedAt ? Date.parse(vpn.startedAt) : 0);
+  if (alive && vpn?.state === 'running') return { id: 'agent', title, ok: true, evidence: [`GET ${ctx.api}/v2.0/agents: L3 agent on q-vpn alive, last heartbeat ${alive.heartbeat_timestamp} UTC`] };
+  const agent = findAgent(agents, 'L3 agent', 'q-vpn');
   const broker = searchLog(ctx.lab.config.screenLogDir, 'q-vpn', LOG_PATTERNS.brokerError, vpn?.startedAt).slice(-3).map(formatHit);
   const evidence = [agent ? 'L3 agent on q-vpn is registered but not alive' : 'no L3 agent of q-vpn in /v2.0/agents', `q-vpn is ${vpn?.state ?? 'missing'}`, ...broker];
   if (broker.length > 0) {
@@ -221,7 +211,7 @@ function deviceDriverLoaded(ctx: Context): CheckResult {
   const title = 'the VPN agent loaded the configured device driver';
   const logDir = ctx.lab.config.screenLogDir;
   const drivers = ctx.lab.config.deviceDrivers.map((d) => d.value);
-  const extensions = ctx.lab.rendering.vpn.find((v) => v.key === 'extensions')?.values.at(-1)?.value ?? '';
+  const extensions = agentExtensions(renderedDocument(ctx.lab.rendering, 'l3_agent.ini'));
   const since = ctx.containers.find((c) => c.service === 'q-vpn')?.startedAt;
   const loaded = drivers.map((d) => searchLog(logDir, 'q-vpn', new RegExp(`Loaded VPNaaS device driver: ${d.replace(/\./g, '\\.')}`), since).at(-1));
   if (loaded.every((hit) => hit !== undefined)) return { id: 'device-driver', title, ok: true, evidence: loaded.map((h) => formatHit(h as LogHit)) };
@@ -235,8 +225,8 @@ function deviceDriverLoaded(ctx: Context): CheckResult {
       fix: `the agent cannot import the device driver ${drivers.join(', ')}: check the class path in ${settingSource(ctx.lab, 'NEUTRON_VPNAAS_DEVICE_DRIVER')} and that its package is in an enable_plugin directory; then lab restart q-vpn`,
     };
   }
-  if (!extensions.split(',').map((e) => e.trim()).includes('vpnaas')) {
-    return { id: 'device-driver', title, ok: false, evidence: [`l3_agent.ini [AGENT] extensions = ${extensions || '(empty)'}`], fix: 'the agent runs without the vpnaas extension, so no device driver loads: keep vpnaas in [AGENT] extensions (remove the override in [[post-config|$Q_L3_CONF_FILE]]), then lab restart q-vpn' };
+  if (!extensions.vpnaas) {
+    return { id: 'device-driver', title, ok: false, evidence: [`l3_agent.ini [AGENT] extensions = ${extensions.value || '(empty)'}`], fix: 'the agent runs without the vpnaas extension, so no device driver loads: keep vpnaas in [AGENT] extensions (remove the override in [[post-config|$Q_L3_CONF_FILE]]), then lab restart q-vpn' };
   }
   return { id: 'device-driver', title, ok: false, evidence: [`no "Loaded VPNaaS device driver: ${drivers.join(', ')}" in ${displayPath(screenLink(logDir, 'q-vpn'))}`], fix: 'the device driver is not in a file the agent reads, or the agent has not started yet: see lab config (l3_agent.ini [vpnagent]), then lab restart q-vpn' };
 }

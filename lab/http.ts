@@ -42,8 +42,3 @@ export function request(method: string, url: string, body?: unknown, timeoutMs =
     outgoing.end(payload);
   });
 }
-
-export async function getJson<T>(url: string, timeoutMs?: number): Promise<{ status: number; body: T }> {
-  const answer = await get(url, timeoutMs);
-  return { status: answer.status, body: JSON.parse(answer.text) as T };
-}

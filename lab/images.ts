@@ -24,28 +24,40 @@ export interface BaseImage {
 }
 
 /**
- * The base image the engine has for `wanted`, without pulling or making one: the image
- * itself, or for the default the one lab made earlier (no pull is tried again on every stack).
+ * The base lab stack builds on: `wanted` when the engine has it; else, for the default,
+ * the base lab made earlier; else `wanted` pulled; else the base made earlier; else one
+ * made now with debootstrap.
  */
-export async function findBaseImage(engine: Engine, wanted: string): Promise<BaseImage | undefined> {
-  const present = await engine.imageId(wanted);
-  if (present) return { ref: wanted, id: present, how: 'present' };
-  const made = await engine.imageId(MADE_BASE_IMAGE);
-  if (made && wanted === DEFAULT_BASE_IMAGE) return { ref: MADE_BASE_IMAGE, id: made, how: 'made earlier' };
-  return undefined;
+export async function ensureBaseImage(engine: Engine, wanted: string, say: (line: string) => void): Promise<BaseImage> {
+  return (await chooseBaseImage(engine, wanted, say, true)) as BaseImage;
 }
 
-export async function ensureBaseImage(engine: Engine, wanted: string, say: (line: string) => void): Promise<BaseImage> {
-  const found = await findBaseImage(engine, wanted);
-  if (found?.how === 'made earlier') say(`${wanted} is not in the engine; using ${MADE_BASE_IMAGE}, made earlier with debootstrap`);
-  if (found) return found;
+/**
+ * The same choice from what the engine has, pulling and making nothing (lab status): a
+ * pull counts as failed; undefined when lab stack would have to make the base.
+ */
+export function presentBaseImage(engine: Engine, wanted: string): Promise<BaseImage | undefined> {
+  return chooseBaseImage(engine, wanted, () => {}, false);
+}
+
+async function chooseBaseImage(engine: Engine, wanted: string, say: (line: string) => void, acquire: boolean): Promise<BaseImage | undefined> {
+  const present = await engine.imageId(wanted);
+  if (present) return { ref: wanted, id: present, how: 'present' };
+  // The base made earlier stands in for the default; no pull is tried again on every stack.
   const made = await engine.imageId(MADE_BASE_IMAGE);
-  say(`${wanted} is not in the engine; trying to pull it`);
-  if (await engine.tryPull(wanted, PULL_BOUND_MS)) return { ref: wanted, id: (await engine.imageId(wanted)) ?? '', how: 'pulled' };
+  if (made && wanted === DEFAULT_BASE_IMAGE) {
+    say(`${wanted} is not in the engine; using ${MADE_BASE_IMAGE}, made earlier with debootstrap`);
+    return { ref: MADE_BASE_IMAGE, id: made, how: 'made earlier' };
+  }
+  if (acquire) {
+    say(`${wanted} is not in the engine; trying to pull it`);
+    if (await engine.tryPull(wanted, PULL_BOUND_MS)) return { ref: wanted, id: (await engine.imageId(wanted)) ?? '', how: 'pulled' };
+  }
   if (made) {
     say(`${wanted} cannot be pulled; using ${MADE_BASE_IMAGE}, made earlier with debootstrap`);
     return { ref: MADE_BASE_IMAGE, id: made, how: 'made earlier' };
   }
+  if (!acquire) return undefined;
   say(`${wanted} cannot be pulled: making ${MADE_BASE_IMAGE} with debootstrap (once; about 30 s)`);
   await makeBaseImage(engine, say);
   return { ref: MADE_BASE_IMAGE, id: (await engine.imageId(MADE_BASE_IMAGE)) ?? '', how: 'made now' };
@@ -95,6 +107,21 @@ export function contextImage(context: string, base: BaseImage): ContextImage {
   const contextHash = hash.digest('hex');
   const name = path.basename(context);
   return { name, context, files, tag: `lab/${name}:${contextHash.slice(0, 12)}`, contextHash };
+}
+
+/**
+ * The image of each service's build context on `base`, by context: those in `known`
+ * (checked or built already), else the tag the context has now and its id in the engine
+ * ('not built' when it lacks it).
+ */
+export async function serviceImages(engine: Engine, services: readonly { context: string }[], base: BaseImage, known: ReadonlyMap<string, { tag: string; id: string }> = new Map()): Promise<Map<string, { tag: string; id: string }>> {
+  const images = new Map(known);
+  for (const service of services) {
+    if (images.has(service.context)) continue;
+    const image = contextImage(service.context, base);
+    images.set(service.context, { tag: image.tag, id: (await engine.imageId(image.tag)) ?? 'not built' });
+  }
+  return images;
 }
 
 function listContext(context: string): string[] {

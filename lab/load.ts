@@ -8,10 +8,11 @@ import { evaluateLocalrc } from './localrc/evaluate.js';
 import { locateLocalrc } from './localrc/source.js';
 import { fileSecrets, prepareLabDir, storeSecrets, writeRendered } from './config/labdir.js';
 import { requirePlaces } from './config/places.js';
-import { renderConfig, type Rendering } from './config/render.js';
+import { renderConfig, renderedDocument, type Rendering } from './config/render.js';
 import { resolveConfig, trackedVariables, type LabConfig, type SecretSource } from './config/resolve.js';
 import { DEFAULT_SERVICES } from './config/services.js';
 import { isSecretName } from './config/variables.js';
+import { agentExtensions } from './config/vpn.js';
 import { registerSecrets } from './mask.js';
 
 export interface LoadOptions {
@@ -46,8 +47,7 @@ export async function loadLab(options: LoadOptions = {}): Promise<LoadedLab> {
     requirePluginDirectories(config);
     config.warnings.push(...unreachableClasses(config));
     const rendering = renderConfig(config);
-    const extensions = rendering.vpn.find((v) => v.key === 'extensions')?.values.at(-1)?.value ?? '';
-    config.agentLoadsVpnExtension = extensions.split(',').map((e) => e.trim()).includes('vpnaas');
+    config.agentLoadsVpnExtension = agentExtensions(renderedDocument(rendering, 'l3_agent.ini')).vpnaas;
     return { config, rendering, again: resolve };
   };
   return resolve();

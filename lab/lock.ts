@@ -6,6 +6,7 @@
 // and waits a bounded time.
 import net from 'node:net';
 import { OperationError } from './errors.js';
+import { sleep } from './poll.js';
 
 export interface LockHolder {
   pid: number;
@@ -100,20 +101,5 @@ function askHolder(project: string): Promise<LockHolder | undefined> {
       }
     });
     socket.on('error', () => done(undefined));
-  });
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason as Error);
-      },
-      { once: true },
-    );
   });
 }

@@ -3,7 +3,7 @@
 // `lab stack --dry-run` prints it.
 import { catalogVariables, loadCatalog } from './catalog.js';
 import type { Engine } from './engine.js';
-import { contextImage, findBaseImage, MADE_BASE_IMAGE, type BaseImage } from './images.js';
+import { presentBaseImage, serviceImages, type BaseImage } from './images.js';
 import type { LoadedLab } from './load.js';
 import { mountedContents } from './mounted.js';
 import { planLab, type Plan } from './plan.js';
@@ -20,15 +20,11 @@ export interface Preview {
 
 export async function previewStack(lab: LoadedLab, engine: Engine, restart?: readonly string[]): Promise<Preview> {
   const catalog = loadCatalog(catalogVariables(lab.config));
-  const found = await findBaseImage(engine, lab.config.baseImage);
+  const found = await presentBaseImage(engine, lab.config.baseImage);
   // A base lab would make: the images built on it cannot exist yet, whatever their tag.
-  const base: BaseImage = found ?? { ref: lab.config.baseImage === MADE_BASE_IMAGE ? MADE_BASE_IMAGE : lab.config.baseImage, id: 'missing', how: 'present' };
+  const base: BaseImage = found ?? { ref: lab.config.baseImage, id: 'missing', how: 'present' };
   const enabled = catalog.services.filter((s) => lab.config.enabledServices.includes(s.partOf));
-  const images = new Map<string, { tag: string; id: string }>();
-  for (const context of new Set(enabled.map((s) => s.context))) {
-    const tag = contextImage(context, base).tag;
-    images.set(context, { tag, id: (found && (await engine.imageId(tag))) || 'not built' });
-  }
+  const images = await serviceImages(engine, enabled, base);
   const plan = planLab(lab.config, catalog, images, mountedContents(lab, catalog));
   const [containers, networks] = await Promise.all([engine.listContainers(plan.project), engine.listNetworks(plan.project)]);
   return {

@@ -3,7 +3,7 @@
 // hash changed, everything else is left as it is (stack) or restarted (restart);
 // independent services start in parallel, each after what it depends on is ready, each
 // with a bounded readiness wait.
-import { NeutronApi } from './neutron/api.js';
+import { NeutronClient } from './neutron/client.js';
 import { ensureInitialNetworks, plumbedInQVpn, PRIVATE_NETWORK, PUBLIC_NETWORK, ROUTER, waitRouterWired } from './neutron/networks.js';
 import { Listr, PRESET_TIMER, type ListrTask } from 'listr2';
 import { catalogVariables, loadCatalog, type CatalogService, type Condition } from './catalog.js';
@@ -13,7 +13,7 @@ import { Engine, SubnetInUse, type ContainerInfo } from './engine.js';
 import { InputError, OperationError, type Problem } from './errors.js';
 import { formatOrigin } from './config/origin.js';
 import { reconcile, reconcileNetworks, type NetworkStep, type ServiceStep } from './reconcile.js';
-import { contextImage, ensureBaseImage, imageLabels, type BaseImage } from './images.js';
+import { contextImage, ensureBaseImage, imageLabels, serviceImages, type BaseImage } from './images.js';
 import { loadLab, persistLab, type LoadedLab } from './load.js';
 import { acquireLabLock } from './lock.js';
 import { requirePlaces, requireWritableLogDir } from './config/places.js';
@@ -128,7 +128,8 @@ async function stackLocked(lab: LoadedLab, engine: Engine, options: StackOptions
   const images = new Map<string, { tag: string; id: string }>();
   await runTasks([baseImageTask(engine, config, result), { title: 'Images', task: (_, task) => task.newListr([...new Set(touched.map((s) => s.context))].map((context) => imageTask(engine, context, result, images, signal)), { concurrent: true, exitOnError: true }) }], options, signal);
   const base = result.base as BaseImage;
-  const plan = planLab(config, catalog, await imagesFor(engine, enabled, images, base), mountedContents(lab, catalog));
+  // Services a restart does not touch: the tag their context has now (not built here).
+  const plan = planLab(config, catalog, await serviceImages(engine, enabled, base, images), mountedContents(lab, catalog));
   plan.warnings.forEach(warn);
 
   // Decide, then do.
@@ -214,7 +215,7 @@ function doTasks(engine: Engine, lab: LoadedLab, plan: Plan, decided: Decided, r
       enabled: () => restarting === undefined && config.networks.createInitial && enabledHere('q-svc') && !failed,
       task: async (_, task) => {
         const stepStarted = Date.now();
-        const api = NeutronApi.forPort(config.qPort);
+        const api = NeutronClient.forPort(config.qPort);
         signal.throwIfAborted();
         const made = await ensureInitialNetworks(api, config);
         result.networksCreated = made.created;
@@ -235,7 +236,7 @@ function doTasks(engine: Engine, lab: LoadedLab, plan: Plan, decided: Decided, r
       title: `Router ${ROUTER}`,
       enabled: () => restarting !== undefined && restarting.some((s) => s === 'q-vpn' || s === 'rabbit') && enabledHere('q-vpn') && enabledHere('q-svc') && !failed,
       task: async (_, task) => {
-        const api = NeutronApi.forPort(config.qPort);
+        const api = NeutronClient.forPort(config.qPort);
         const router = await api.findByName('routers', ROUTER);
         if (!router) {
           task.title = `Router ${ROUTER}: none to wait for`;
@@ -271,17 +272,6 @@ function imageTask(engine: Engine, context: string, result: PartialResult, image
       sub.title = `${image.tag} (built in ${seconds(Date.now() - startedAt)})`;
     },
   };
-}
-
-/** Images for the plan: those just checked or built, and for services a restart does not touch, the tag their context has now (not built here). */
-async function imagesFor(engine: Engine, enabled: CatalogService[], built: Map<string, { tag: string; id: string }>, base: BaseImage): Promise<Map<string, { tag: string; id: string }>> {
-  const images = new Map(built);
-  for (const service of enabled) {
-    if (images.has(service.context)) continue;
-    const image = contextImage(service.context, base);
-    images.set(service.context, { tag: image.tag, id: (await engine.imageId(image.tag)) ?? 'not built' });
-  }
-  return images;
 }
 
 /** Enabled services a restart left alone whose config changed too (a shared neutron.conf). */

@@ -3,7 +3,7 @@
 import { catalogVariables, loadCatalog } from './catalog.js';
 import { mountedContents } from './mounted.js';
 import type { ContainerInfo, Engine } from './engine.js';
-import { contextImage, MADE_BASE_IMAGE, type BaseImage } from './images.js';
+import { presentBaseImage, serviceImages } from './images.js';
 import { LABEL } from './labels.js';
 import { followerPaths, runningFollower } from './logs/control.js';
 import { describeStatus, readStatus, type FollowerStatus } from './logs/health.js';
@@ -74,16 +74,14 @@ function freshness(container: ContainerInfo, wanted: Map<string, string> | undef
   return hash === container.configHash ? 'current' : 'stale';
 }
 
-/** The config hash each service would have if stacked now; images not yet built count as changed. */
+/**
+ * The config hash each service would have if stacked now, with lab stack's choice of base
+ * and images from what the engine has (nothing pulled or built): an image not yet built,
+ * or a base not there, counts as changed.
+ */
 async function wantedHashes(engine: Engine, lab: LoadedLab): Promise<Map<string, string>> {
   const catalog = loadCatalog(catalogVariables(lab.config));
-  const baseRef = (await engine.imageId(lab.config.baseImage)) ? lab.config.baseImage : MADE_BASE_IMAGE;
-  const base: BaseImage = { ref: baseRef, id: (await engine.imageId(baseRef)) ?? 'missing', how: 'present' };
-  const images = new Map<string, { tag: string; id: string }>();
-  for (const service of catalog.services) {
-    const image = contextImage(service.context, base);
-    images.set(service.context, { tag: image.tag, id: (await engine.imageId(image.tag)) ?? 'not built' });
-  }
-  const plan = planLab(lab.config, catalog, images, mountedContents(lab, catalog));
+  const base = (await presentBaseImage(engine, lab.config.baseImage)) ?? { ref: lab.config.baseImage, id: 'missing', how: 'present' };
+  const plan = planLab(lab.config, catalog, await serviceImages(engine, catalog.services, base), mountedContents(lab, catalog));
   return new Map(plan.services.map((s) => [s.service.name, s.configHash]));
 }

@@ -3,7 +3,10 @@
 // naming the service and showing its last log lines.
 import type { Engine } from './engine.js';
 import { OperationError } from './errors.js';
-import { get, getJson } from './http.js';
+import { get } from './http.js';
+import { aliveSince, type Agent } from './neutron/agents.js';
+import { NeutronClient, PROBE_BOUND } from './neutron/client.js';
+import { poll } from './poll.js';
 
 export class NotReady extends OperationError {
   constructor(readonly service: string, reason: string, readonly logTail: string[]) {
@@ -22,62 +25,62 @@ export interface WaitContext {
 const POLL_MS = 250;
 const TAIL_LINES = 15;
 
-async function fail(ctx: WaitContext, reason: string): Promise<never> {
-  throw new NotReady(ctx.service, reason, await ctx.engine.logTail(ctx.containerId, TAIL_LINES));
+async function notReady(ctx: WaitContext, reason: string): Promise<NotReady> {
+  return new NotReady(ctx.service, reason, await ctx.engine.logTail(ctx.containerId, TAIL_LINES));
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
+async function fail(ctx: WaitContext, reason: string): Promise<never> {
+  throw await notReady(ctx, reason);
+}
+
+/**
+ * Polls `probe` until it answers true; fails when the container exits or time is up (the
+ * service's one bound, ctx.deadline, shared by its checks in turn).
+ */
+async function until(ctx: WaitContext, what: string, probe: () => Promise<boolean>): Promise<void> {
+  await poll({
+    what,
+    deadline: ctx.deadline,
+    intervalMs: POLL_MS,
+    signal: ctx.signal,
+    check: async () => {
+      const info = await ctx.engine.inspectContainer(ctx.containerId);
+      if (!info || info.state === 'exited' || info.state === 'dead') {
+        return fail(ctx, `its container ${info ? `exited with code ${info.exitCode}` : 'is gone'} while waiting for ${what}`);
+      }
+      return (await probe().catch(() => false)) || undefined;
+    },
+    onTimeout: () => notReady(ctx, `no ${what} within the bound`),
   });
 }
 
-/** Polls `probe` until it answers true; fails when the container exits or time is up. */
-async function poll(ctx: WaitContext, what: string, probe: () => Promise<boolean>): Promise<void> {
-  for (;;) {
-    const info = await ctx.engine.inspectContainer(ctx.containerId);
-    if (!info || info.state === 'exited' || info.state === 'dead') {
-      return fail(ctx, `its container ${info ? `exited with code ${info.exitCode}` : 'is gone'} while waiting for ${what}`);
-    }
-    if (await probe().catch(() => false)) return;
-    if (Date.now() > ctx.deadline) return fail(ctx, `no ${what} within the bound`);
-    await sleep(POLL_MS, ctx.signal);
-  }
-}
-
 export function healthy(ctx: WaitContext): Promise<void> {
-  return poll(ctx, 'healthy healthcheck', async () => (await ctx.engine.inspectContainer(ctx.containerId))?.health === 'healthy');
+  return until(ctx, 'healthy healthcheck', async () => (await ctx.engine.inspectContainer(ctx.containerId))?.health === 'healthy');
 }
 
 export function running(ctx: WaitContext): Promise<void> {
-  return poll(ctx, 'running container', async () => (await ctx.engine.inspectContainer(ctx.containerId))?.state === 'running');
+  return until(ctx, 'running container', async () => (await ctx.engine.inspectContainer(ctx.containerId))?.state === 'running');
 }
 
 /** A one-shot container: ready when it has exited with code 0. */
 export async function completed(ctx: WaitContext): Promise<void> {
-  for (;;) {
-    const info = await ctx.engine.inspectContainer(ctx.containerId);
-    if (!info) return fail(ctx, 'its container is gone');
-    if (info.state === 'exited' || info.state === 'dead') {
-      if (info.exitCode === 0) return;
-      return fail(ctx, `it exited with code ${info.exitCode}`);
-    }
-    if (Date.now() > ctx.deadline) return fail(ctx, 'it did not finish within the bound');
-    await sleep(POLL_MS, ctx.signal);
-  }
+  await poll({
+    what: 'its container to finish',
+    deadline: ctx.deadline,
+    intervalMs: POLL_MS,
+    signal: ctx.signal,
+    check: async () => {
+      const info = await ctx.engine.inspectContainer(ctx.containerId);
+      if (!info) return fail(ctx, 'its container is gone');
+      if (info.state !== 'exited' && info.state !== 'dead') return undefined;
+      return info.exitCode === 0 || fail(ctx, `it exited with code ${info.exitCode}`);
+    },
+    onTimeout: () => notReady(ctx, 'it did not finish within the bound'),
+  });
 }
 
 export function httpOk(ctx: WaitContext, url: string): Promise<void> {
-  return poll(ctx, `200 from GET ${url}`, async () => (await get(url, 3000)).status === 200);
+  return until(ctx, `200 from GET ${url}`, async () => (await get(url, 3000)).status === 200);
 }
 
 /**
@@ -87,15 +90,11 @@ export function httpOk(ctx: WaitContext, url: string): Promise<void> {
  */
 export async function agentAlive(ctx: WaitContext, apiUrl: string, agentType: string, host: string, since?: Date): Promise<void> {
   const after = since ?? new Date(Number(await startedSeconds(ctx)) * 1000);
-  return poll(ctx, `"${agentType}" on host ${host} alive in ${apiUrl}/v2.0/agents with a heartbeat after ${after.toISOString()}`, async () => {
-    const { body } = await getJson<{ agents?: { agent_type: string; host: string; alive: boolean; heartbeat_timestamp: string }[] }>(`${apiUrl}/v2.0/agents`, 3000);
-    return (body.agents ?? []).some((a) => a.agent_type === agentType && a.host === host && a.alive && serverTime(a.heartbeat_timestamp) >= after.getTime() - 1000);
+  const neutron = new NeutronClient(apiUrl, PROBE_BOUND);
+  return until(ctx, `"${agentType}" on host ${host} alive in ${apiUrl}/v2.0/agents with a heartbeat after ${after.toISOString()}`, async () => {
+    const { body } = await neutron.answer('GET', '/v2.0/agents');
+    return aliveSince((body as { agents?: Agent[] }).agents ?? [], agentType, host, after.getTime()) !== undefined;
   });
-}
-
-/** Neutron's timestamps are UTC without a zone: "2026-12-01 15:10:12". */
-function serverTime(text: string): number {
-  return Date.parse(`${text.replace(' ', 'T')}Z`);
 }
 
 /** The container's latest start, as Unix seconds with a fraction (Docker's `since`). */
@@ -128,7 +127,7 @@ export async function logLine(ctx: WaitContext, text: string): Promise<void> {
     if (line.includes(text)) seen = true;
   }, { since: await startedSeconds(ctx) });
   try {
-    await poll(ctx, `the log line "${text}"`, async () => seen);
+    await until(ctx, `the log line "${text}"`, async () => seen);
   } finally {
     stop();
   }

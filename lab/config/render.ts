@@ -7,7 +7,7 @@ import { groupEntries, IniDocument, type OptionValue } from './ini.js';
 import { formatOrigin, isExplicit, placeOf, type Origin } from './origin.js';
 import { DEFAULT_SERVICE_PROVIDER } from './variables.js';
 import type { LabConfig } from './resolve.js';
-import { deviceDriverProblem, duplicateDefaults, hasVpnPlugin, parseServiceProvider } from './vpn.js';
+import { agentExtensions, deviceDriverProblem, duplicateDefaults, hasVpnPlugin, parseServiceProvider } from './vpn.js';
 
 export interface RenderedFile {
   spec: ConfigFileSpec;
@@ -54,8 +54,13 @@ export function renderConfig(config: LabConfig): Rendering {
   const servicePluginsNote = applyServicePluginsRule(config, docs.get('neutron.conf') as IniDocument);
   const vpn = vpnSettings(docs, servicePluginsNote);
   validateDrivers(docs);
-  warnings.push(...misplacedOptions(docs), ...missingPieces(vpn));
+  warnings.push(...misplacedOptions(docs), ...missingPieces(vpn, docs.get('l3_agent.ini') as IniDocument));
   return { files: CONFIG_FILES.map((spec) => ({ spec, document: docs.get(spec.id) as IniDocument })), vpn, warnings };
+}
+
+/** One rendered file's document, e.g. l3_agent.ini's. */
+export function renderedDocument(rendering: Rendering, id: ConfigFileId): IniDocument {
+  return rendering.files.find((f) => f.spec.id === id)?.document as IniDocument;
 }
 
 function postConfigOrigin(config: LabConfig, header: string, line: number): Origin {
@@ -216,9 +221,9 @@ function misplacedOptions(docs: Map<ConfigFileId, IniDocument>): Problem[] {
   return warnings;
 }
 
-function missingPieces(vpn: VpnSetting[]): Problem[] {
+function missingPieces(vpn: VpnSetting[], l3Agent: IniDocument): Problem[] {
   const warnings: Problem[] = [];
-  const [plugins, providers, extensions, drivers] = vpn;
+  const [plugins, providers, , drivers] = vpn;
   const pluginList = (plugins?.values.at(-1)?.value ?? '').split(',').map((s) => s.trim());
   if (!hasVpnPlugin(pluginList)) {
     warnings.push({ where: 'neutron.conf [DEFAULT] service_plugins', message: `"${pluginList.join(',')}" has no vpnaas: every /v2.0/vpn request will answer 404; add vpnaas to Q_SERVICE_PLUGIN_CLASSES (e.g. Q_SERVICE_PLUGIN_CLASSES=router,vpnaas)` });
@@ -226,9 +231,9 @@ function missingPieces(vpn: VpnSetting[]): Problem[] {
   if ((providers?.values ?? []).every((v) => !v.value.startsWith('VPN:'))) {
     warnings.push({ where: 'neutron_vpnaas.conf [service_providers]', message: 'no VPN service_provider: neutron-server will exit with "No providers specified for \'VPN\' service"' });
   }
-  const extensionList = (extensions?.values.at(-1)?.value ?? '').split(',').map((s) => s.trim());
-  if (!extensionList.includes('vpnaas')) {
-    warnings.push({ where: 'l3_agent.ini [AGENT] extensions', message: `"${extensionList.join(',')}" has no vpnaas: the agent runs but loads no VPN device driver; keep vpnaas in [AGENT] extensions` });
+  const extensions = agentExtensions(l3Agent);
+  if (!extensions.vpnaas) {
+    warnings.push({ where: 'l3_agent.ini [AGENT] extensions', message: `"${extensions.names.join(',')}" has no vpnaas: the agent runs but loads no VPN device driver; keep vpnaas in [AGENT] extensions` });
   }
   if ((drivers?.values ?? []).length === 0) {
     warnings.push({ where: 'l3_agent.ini [vpnagent]', message: 'no vpn_device_driver: the VPN agent has nothing to configure; set NEUTRON_VPNAAS_DEVICE_DRIVER' });

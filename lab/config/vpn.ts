@@ -1,5 +1,6 @@
 // The two VPN driver settings users get wrong, checked before anything starts:
 // `service_provider` (neutron-server) and `vpn_device_driver` (the VPN agent).
+import type { IniDocument } from './ini.js';
 import { DEFAULT_SERVICE_PROVIDER, STRONGSWAN_DEVICE_DRIVER } from './variables.js';
 
 export interface ServiceProvider {
@@ -54,4 +55,15 @@ export function duplicateDefaults<T>(providers: { provider: ServiceProvider; whe
 /** The VPN plugin is named by its alias or its class path in service_plugins. */
 export function hasVpnPlugin(servicePlugins: string[]): boolean {
   return servicePlugins.some((p) => p === 'vpnaas' || p === 'neutron_vpnaas.services.vpn.plugin.VPNDriverPlugin');
+}
+
+/**
+ * The [AGENT] extensions of an l3_agent.ini as the agent reads them (oslo.config: the
+ * option's last line, [AGENT] and [agent] one group): its value, its names, and whether
+ * vpnaas is one, without which the L3 agent loads no VPN device driver.
+ */
+export function agentExtensions(l3Agent: IniDocument): { value: string; names: string[]; vpnaas: boolean } {
+  const value = l3Agent.lookup('AGENT', 'extensions').at(-1)?.value ?? '';
+  const names = value.split(',').map((e) => e.trim());
+  return { value, names, vpnaas: names.includes('vpnaas') };
 }

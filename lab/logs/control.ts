@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { poll, PollTimeout } from '../poll.js';
 import { openPrivate } from './private.js';
 
 export const FOLLOWER_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'follower.js');
@@ -37,6 +38,9 @@ export function runningFollower(labDir: string, project: string): number | undef
   }
 }
 
+/** How long the follower may take to start, or to stop after SIGTERM. */
+const FOLLOWER_WAIT = { timeoutMs: 5000, intervalMs: 50 };
+
 /** Starts the follower detached (it outlives lab) unless one runs; waits until it holds its lock. */
 export async function ensureFollower(labDir: string, project: string, logDir: string, days: number): Promise<'running' | 'started'> {
   if (runningFollower(labDir, project) !== undefined) return 'running';
@@ -46,11 +50,12 @@ export async function ensureFollower(labDir: string, project: string, logDir: st
   const child = spawn(process.execPath, [FOLLOWER_SCRIPT, labDir, project, logDir, String(days)], { detached: true, stdio: ['ignore', log, log] });
   child.unref();
   fs.closeSync(log);
-  for (let i = 0; i < 100; i++) {
-    if (runningFollower(labDir, project) !== undefined) return 'started';
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`the log follower did not start; see ${paths.log}`);
+  return poll({
+    what: 'log follower holding its lock',
+    ...FOLLOWER_WAIT,
+    check: async () => (runningFollower(labDir, project) !== undefined ? 'started' : undefined),
+    onTimeout: () => new Error(`the log follower did not start; see ${paths.log}`),
+  });
 }
 
 /** Stops the follower (it writes what it has and saves its positions first). */
@@ -58,10 +63,11 @@ export async function stopFollower(labDir: string, project: string): Promise<boo
   const pid = runningFollower(labDir, project);
   if (pid === undefined) return false;
   process.kill(pid, 'SIGTERM');
-  for (let i = 0; i < 100; i++) {
-    if (!isFollower(pid, project)) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  try {
+    return await poll({ what: 'log follower gone', ...FOLLOWER_WAIT, check: async () => (isFollower(pid, project) ? undefined : true) });
+  } catch (error) {
+    if (!(error instanceof PollTimeout)) throw error;
+    process.kill(pid, 'SIGKILL');
+    return true;
   }
-  process.kill(pid, 'SIGKILL');
-  return true;
 }

@@ -4,7 +4,8 @@
 import type { LabConfig } from '../config/resolve.js';
 import type { Engine } from '../engine.js';
 import { OperationError } from '../errors.js';
-import type { NeutronApi, Resource } from './api.js';
+import { poll } from '../poll.js';
+import type { NeutronClient, Resource } from './client.js';
 
 export const PUBLIC_NETWORK = 'public';
 export const PUBLIC_SUBNET = 'public-subnet';
@@ -49,7 +50,7 @@ export interface EnsuredNetworks {
   privateSubnet: Resource;
 }
 
-export async function ensureInitialNetworks(api: NeutronApi, config: LabConfig): Promise<EnsuredNetworks> {
+export async function ensureInitialNetworks(api: NeutronClient, config: LabConfig): Promise<EnsuredNetworks> {
   const wanted = initialNetworks(config);
   const created: string[] = [];
   const ensure = async (collection: string, fields: Record<string, unknown>, query: Record<string, string> = {}): Promise<Resource> => {
@@ -81,22 +82,22 @@ export async function ensureInitialNetworks(api: NeutronApi, config: LabConfig):
  * Until the L3 agent hosts the router and the Linux bridge agent has bound its ports: then
  * its namespace is in q-vpn and its gateway answers on the public network.
  */
-export async function waitRouterWired(api: NeutronApi, routerId: string, timeoutMs: number, plumbed: (routerId: string, portIds: string[]) => Promise<boolean>, signal?: AbortSignal): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    signal?.throwIfAborted();
-    const ports = await api.list('ports', { device_id: routerId });
-    const hosted = (await api.get(`routers/${routerId}/l3-agents`)).agents as unknown[] | undefined;
-    // Neutron's view can lag behind a restarted agent: what is plumbed in q-vpn decides too.
-    if (ports.length >= 2 && ports.every((p) => p.status === 'ACTIVE') && (hosted?.length ?? 0) > 0 && (await plumbed(routerId, ports.map((p) => p.id)))) return;
-    if (Date.now() > deadline) {
-      const states = ports.map((p) => `${String(p.device_owner)} ${p.status}`).join(', ');
-      throw new OperationError(`${ROUTER} is not wired after ${timeoutMs / 1000} s (${hosted?.length ? 'hosted' : 'no L3 agent hosts it'}; ports: ${states || 'none'}): lab check says why, lab logs q-vpn shows both agents`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+export async function waitRouterWired(api: NeutronClient, routerId: string, timeoutMs: number, plumbed: (routerId: string, portIds: string[]) => Promise<boolean>, signal?: AbortSignal): Promise<void> {
+  await poll({
+    what: `${ROUTER} wired`,
+    timeoutMs,
+    intervalMs: 500,
+    signal,
+    check: async (_, note) => {
+      const ports = await api.list('ports', { device_id: routerId });
+      const hosted = ((await api.get(`routers/${routerId}/l3-agents`)).agents as unknown[] | undefined)?.length ?? 0;
+      note(`${hosted > 0 ? 'hosted' : 'no L3 agent hosts it'}; ports: ${ports.map((p) => `${String(p.device_owner)} ${p.status}`).join(', ') || 'none'}`);
+      // Neutron's view can lag behind a restarted agent: what is plumbed in q-vpn decides too.
+      return (ports.length >= 2 && ports.every((p) => p.status === 'ACTIVE') && hosted > 0 && (await plumbed(routerId, ports.map((p) => p.id)))) || undefined;
+    },
+    onTimeout: (timeout) => new OperationError(`${ROUTER} is not wired after ${timeoutMs / 1000} s (${timeout.observation}): lab check says why, lab logs q-vpn shows both agents`),
+  });
 }
-
 
 /** The router's namespace exists in q-vpn and the Linux bridge agent has put its taps on bridges. */
 export function plumbedInQVpn(engine: Engine, project: string): (routerId: string, portIds: string[]) => Promise<boolean> {

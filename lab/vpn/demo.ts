@@ -8,8 +8,9 @@ import { parseServiceProvider, type ServiceProvider } from '../config/vpn.js';
 import type { ContainerInfo, Engine } from '../engine.js';
 import { OperationError, UsageError } from '../errors.js';
 import { request } from '../http.js';
-import { NeutronApi, type Resource } from '../neutron/api.js';
+import { NeutronClient, type Resource } from '../neutron/client.js';
 import { PRIVATE_SUBNET, ROUTER } from '../neutron/networks.js';
+import { poll, sleep } from '../poll.js';
 import { OpenStackClient, secretArgument } from './client.js';
 import { runningServices } from './running.js';
 
@@ -61,7 +62,7 @@ interface DemoLab {
   engine: Engine;
   project: string;
   client: OpenStackClient;
-  api: NeutronApi;
+  api: NeutronClient;
   containers: Map<string, ContainerInfo>;
   peer: Peer;
   say: (line: string) => void;
@@ -137,7 +138,7 @@ async function openLab(engine: Engine, project: string, needed: string[], say: (
   const env = strongswan?.env ?? {};
   const subnet = env.STRONGSWAN_LOCAL_SUBNET ?? '';
   const peer: Peer = { address: env.STRONGSWAN_LOCAL_ID ?? '', psk: env.STRONGSWAN_PSK ?? '', subnet, inside: subnet ? nthAddress(subnet, 1) : '' };
-  return { engine, project, client: new OpenStackClient(engine, qSvc.id, { psk: peer.psk }), api: NeutronApi.forPort(publishedPort(qSvc)), containers, peer, say };
+  return { engine, project, client: new OpenStackClient(engine, qSvc.id, { psk: peer.psk }), api: NeutronClient.forPort(publishedPort(qSvc)), containers, peer, say };
 }
 
 /** The host port a container publishes on 127.0.0.1 (the first one). */
@@ -209,28 +210,37 @@ async function ensureHost(lab: DemoLab): Promise<Host> {
   // from before while the new tap waits for the Linux bridge agent to put it on a bridge.
   const tap = `tap${port.id.slice(0, 11)}`;
   const onBridge = async () => (await lab.engine.exec(qVpn.id, ['sh', '-c', `ip -o link show ${tap} | grep -q ' master '`])).exitCode === 0;
-  await waitFor(async () => ((await lab.api.get(`ports/${port?.id}`)).port as Resource).status === 'ACTIVE' && (await onBridge()), 30_000, `port ${DEMO_NAMES.host} did not go ACTIVE on a bridge: the Linux bridge agent in q-vpn plugs it (lab logs q-vpn)`);
+  await poll({
+    what: `port ${DEMO_NAMES.host} ACTIVE on a bridge`,
+    timeoutMs: 30_000,
+    intervalMs: 500,
+    check: async () => (((await lab.api.get(`ports/${port?.id}`)).port as Resource).status === 'ACTIVE' && (await onBridge())) || undefined,
+    onTimeout: () => new OperationError(`port ${DEMO_NAMES.host} did not go ACTIVE on a bridge: the Linux bridge agent in q-vpn plugs it (lab logs q-vpn)`),
+  });
   return { portId: port.id, address };
 }
 
 async function waitActive(lab: DemoLab, serviceId: string, connectionId: string, since: number, timeoutMs: number): Promise<string[]> {
   const seen: string[] = [];
-  let last = '';
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const connection = (await lab.api.get(`vpn/ipsec-site-connections/${connectionId}`)).ipsec_site_connection as Resource;
-    const service = (await lab.api.get(`vpn/vpnservices/${serviceId}`)).vpnservice as Resource;
-    const now = `connection ${connection.status}, service ${service.status}`;
-    if (now !== last) {
-      lab.say(`  +${((Date.now() - since) / 1000).toFixed(1).padStart(5)} s  ${now}`);
-      seen.push(now);
-      last = now;
-    }
-    if (connection.status === 'ACTIVE' && service.status === 'ACTIVE') return seen;
-    if (connection.status === 'ERROR' || service.status === 'ERROR') throw new OperationError(`the VPN went to ERROR: lab check says why, lab logs q-vpn shows the device driver`);
-    if (Date.now() > deadline) throw new OperationError(`not ACTIVE after ${timeoutMs / 1000} s (${now}): lab check says why, lab logs q-vpn shows the device driver`);
-    await sleep(1000);
-  }
+  return poll({
+    what: 'connection and service ACTIVE',
+    timeoutMs,
+    intervalMs: 1000,
+    check: async (_, note) => {
+      const connection = (await lab.api.get(`vpn/ipsec-site-connections/${connectionId}`)).ipsec_site_connection as Resource;
+      const service = (await lab.api.get(`vpn/vpnservices/${serviceId}`)).vpnservice as Resource;
+      const now = `connection ${connection.status}, service ${service.status}`;
+      if (now !== seen.at(-1)) {
+        lab.say(`  +${((Date.now() - since) / 1000).toFixed(1).padStart(5)} s  ${now}`);
+        seen.push(now);
+      }
+      note(now);
+      if (connection.status === 'ACTIVE' && service.status === 'ACTIVE') return seen;
+      if (connection.status === 'ERROR' || service.status === 'ERROR') throw new OperationError(`the VPN went to ERROR: lab check says why, lab logs q-vpn shows the device driver`);
+      return undefined;
+    },
+    onTimeout: (timeout) => new OperationError(`not ACTIVE after ${timeoutMs / 1000} s (${timeout.observation}): lab check says why, lab logs q-vpn shows the device driver`),
+  });
 }
 
 async function peerSas(lab: DemoLab): Promise<{ ikeEstablished: boolean; childInstalled: boolean }> {
@@ -285,18 +295,6 @@ export async function csrState(csr: ContainerInfo): Promise<CsrDump> {
   const answer = await request('GET', `https://127.0.0.1:${publishedPort(csr)}/lab/state`, undefined, 5000, { authorization: `Basic ${basic}` });
   if (answer.status !== 200) throw new OperationError(`the CSR simulator's state: ${answer.status}`);
   return JSON.parse(answer.text) as CsrDump;
-}
-
-async function waitFor(test: () => Promise<boolean>, timeoutMs: number, failure: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await test())) {
-    if (Date.now() > deadline) throw new OperationError(failure);
-    await sleep(500);
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** The demo host's address: the last one before broadcast, clear of the gateway and of DevStack's first addresses. */
