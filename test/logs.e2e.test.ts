@@ -37,8 +37,10 @@ describe('screen logs, lab logs and lab restart against the real engine', { time
 
   before(async () => {
     await requireEngine();
+    // A public range of its own, so that this lab does not collide with one already up.
+    const publicRange = `172.24.${200 + (process.pid % 50)}.0/24`;
     lab = await createTestLab('logs', (name, port) =>
-      [`LAB_NAME=${name}`, `Q_PORT=${port}`, 'ENABLED_SERVICES=mysql,rabbit,q-svc,q-vpn', 'SCREEN_LOGDIR=./logs', 'enable_plugin lab-test-driver ./my-driver', `NEUTRON_VPNAAS_DEVICE_DRIVER=${DRIVER}`, ''].join('\n'),
+      [`LAB_NAME=${name}`, `Q_PORT=${port}`, `FLOATING_RANGE=${publicRange}`, 'ENABLED_SERVICES=mysql,rabbit,q-svc,q-vpn', 'SCREEN_LOGDIR=./logs', 'enable_plugin lab-test-driver ./my-driver', `NEUTRON_VPNAAS_DEVICE_DRIVER=${DRIVER}`, ''].join('\n'),
     );
     driverDir = path.join(lab.dir, 'my-driver');
     fs.cpSync(packagePath('test', 'fixtures', 'lab-test-driver'), driverDir, { recursive: true });
