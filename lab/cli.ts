@@ -17,7 +17,8 @@ import { showTerminalControls } from './config/control.js';
 import { InputError, OperationError, UsageError } from './errors.js';
 import { maskKnownSecrets } from './mask.js';
 
-const VERBS: readonly Verb[] = [configVerb, stackVerb, restartVerb, logsVerb, execVerb, openstackVerb, vpnVerb, checkVerb, statusVerb, unstackVerb, cleanVerb];
+/** Every verb of the command line, in the order general help lists them. */
+export const VERBS: readonly Verb[] = [configVerb, stackVerb, restartVerb, logsVerb, execVerb, openstackVerb, vpnVerb, checkVerb, statusVerb, unstackVerb, cleanVerb];
 
 const GLOBAL_OPTIONS: Record<string, VerbOption> = {
   localrc: { type: 'string', valueName: 'PATH', description: 'a DevStack localrc or local.conf (default: ./local.conf or ./localrc, else the embedded localrc.example)' },

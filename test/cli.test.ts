@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { VERBS } from '../lab/cli.js';
 import { lab, removeScratch, scratch } from './helpers.js';
 
 const dirs: string[] = [];
@@ -37,12 +38,26 @@ describe('the lab command line', () => {
     assert.match(result.stdout, /config\s+render the config files/);
   });
 
-  it('shows help for every verb, global options included', async () => {
-    for (const verb of ['config']) {
-      const result = await lab([verb, '--help'], { cwd: dir() });
-      assert.equal(result.code, 0);
-      assert.match(result.stdout, new RegExp(`Usage: lab ${verb}`));
-      assert.match(result.stdout, /--localrc PATH/);
+  it('shows help for every verb, global options included, and runs nothing', async () => {
+    const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const general = await lab(['--help'], { cwd: dir() });
+    const listed = /^Verbs:\n((?: {2}\S+ .*\n)+)/m.exec(general.stdout)?.[1] ?? '';
+    assert.deepEqual(listed.trimEnd().split('\n').map((l) => l.trim().split(' ')[0]), VERBS.map((v) => v.name), 'general help lists every verb');
+    for (const verb of VERBS) {
+      const cwd = dir();
+      const result = await lab([verb.name, '--help'], { cwd });
+      assert.equal(result.code, 0, `lab ${verb.name} --help: ${result.stderr}`);
+      assert.equal(result.stderr, '', `lab ${verb.name} --help`);
+      assert.ok(verb.usage.startsWith(`lab ${verb.name}`), `the usage of ${verb.name} names it: ${verb.usage}`);
+      assert.match(result.stdout, new RegExp(`^Usage: ${escape(verb.usage)}$`, 'm'));
+      assert.match(result.stdout, new RegExp(`^${escape(verb.summary)}$`, 'm'));
+      for (const [name, option] of Object.entries(verb.options)) {
+        const flag = `${option.short ? `-${option.short}, ` : ''}--${name}${option.type === 'string' ? ` ${option.valueName ?? 'VALUE'}` : ''}`;
+        assert.match(result.stdout, new RegExp(`^ {2}${escape(flag)} +${escape(option.description)}$`, 'm'), `lab ${verb.name} --help names ${flag}`);
+      }
+      assert.match(result.stdout, /^ {2}--localrc PATH +a DevStack localrc or local\.conf/m, `lab ${verb.name} --help names --localrc`);
+      assert.match(result.stdout, /^ {2}-h, --help +show help$/m, `lab ${verb.name} --help names --help`);
+      assert.deepEqual(fs.readdirSync(cwd), [], `lab ${verb.name} --help runs nothing`);
     }
   });
 

@@ -15,6 +15,17 @@ function count(text: string, needle: string): number {
   return text.split(needle).length - 1;
 }
 
+/**
+ * Nanoseconds since the epoch of a line's Docker timestamp (RFC 3339). Its fraction has
+ * no fixed width, so the text does not sort in time order ("05Z" > "05.1Z").
+ */
+function nanoseconds(timestamp: string): bigint {
+  const match = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/.exec(timestamp);
+  const ms = match ? Date.parse(`${match[1]}${match[3]}`) : NaN;
+  assert.ok(match && !Number.isNaN(ms), `a line starting with Docker's timestamp, not "${timestamp}"`);
+  return BigInt(ms) * 1_000_000n + BigInt((match[2] ?? '').padEnd(9, '0'));
+}
+
 describe('screen logs, lab logs and lab restart against the real engine', { timeout: 30 * 60_000 }, () => {
   let lab: TestLab;
   let driverDir: string;
@@ -26,8 +37,10 @@ describe('screen logs, lab logs and lab restart against the real engine', { time
 
   before(async () => {
     await requireEngine();
+    // A public range of its own, so that this lab does not collide with one already up.
+    const publicRange = `172.24.${200 + (process.pid % 50)}.0/24`;
     lab = await createTestLab('logs', (name, port) =>
-      [`LAB_NAME=${name}`, `Q_PORT=${port}`, 'ENABLED_SERVICES=mysql,rabbit,q-svc,q-vpn', 'SCREEN_LOGDIR=./logs', 'enable_plugin lab-test-driver ./my-driver', `NEUTRON_VPNAAS_DEVICE_DRIVER=${DRIVER}`, ''].join('\n'),
+      [`LAB_NAME=${name}`, `Q_PORT=${port}`, `FLOATING_RANGE=${publicRange}`, 'ENABLED_SERVICES=mysql,rabbit,q-svc,q-vpn', 'SCREEN_LOGDIR=./logs', 'enable_plugin lab-test-driver ./my-driver', `NEUTRON_VPNAAS_DEVICE_DRIVER=${DRIVER}`, ''].join('\n'),
     );
     driverDir = path.join(lab.dir, 'my-driver');
     fs.cpSync(packagePath('test', 'fixtures', 'lab-test-driver'), driverDir, { recursive: true });
@@ -120,12 +133,23 @@ describe('screen logs, lab logs and lab restart against the real engine', { time
     assert.ok(body.agents.some((a) => a.agent_type === 'L3 agent' && a.alive));
   });
 
-  it('writes no line twice across restarts', () => {
-    const lines = log('q-vpn').trimEnd().split('\n');
-    const stamped = lines.map((l) => l.slice(0, l.indexOf(' ')));
-    const sorted = [...stamped].sort();
-    assert.deepEqual(stamped, sorted, 'the lines are in time order');
-    assert.equal(count(log('q-vpn'), `Loaded VPNaaS device driver: ${DRIVER}`), 3);
+  it('writes no line twice across restarts, each line in time order', () => {
+    const text = log('q-vpn');
+    const lines = text.trimEnd().split('\n');
+    const seen = new Set<string>();
+    const twice: string[] = [];
+    const backwards: string[] = [];
+    let previous: bigint | undefined;
+    for (const line of lines) {
+      const at = nanoseconds(line.slice(0, line.indexOf(' ')));
+      if (previous !== undefined && at < previous) backwards.push(line);
+      previous = at;
+      // Docker's timestamp has nanoseconds: the same stamp and text twice is one line written twice.
+      if (seen.has(line)) twice.push(line);
+      seen.add(line);
+    }
+    assert.deepEqual({ twice, backwards }, { twice: [], backwards: [] }, `of ${lines.length} lines, some written twice or out of time order`);
+    assert.equal(count(text, `Loaded VPNaaS device driver: ${DRIVER}`), 3);
   });
 
   it('brings a local.conf change to the running server with lab restart q-svc', async () => {

@@ -31,6 +31,17 @@ describe('a site-to-site connection through the reference drivers', { timeout: 3
     await lab?.dispose();
   });
 
+  /** The PSK lab generated for this lab, checked to be the one the peer runs with. */
+  const knownPsk = async () => {
+    const config = await lab.run(['config', '--json', '--show-secrets']);
+    assert.equal(config.code, 0, config.stderr);
+    const psk = (JSON.parse(config.stdout) as { variables: Record<string, { value?: string }> }).variables.STRONGSWAN_PSK?.value ?? '';
+    assert.match(psk, /^[^*\s]{8,}$/, 'lab config --show-secrets shows the PSK in clear');
+    const peer = await lab.run(['exec', 'strongswan', 'sh', '-c', 'test "$STRONGSWAN_PSK" = "$1"', 'sh', psk]);
+    assert.equal(peer.code, 0, `the peer runs with the PSK lab config shows: ${peer.stderr}`);
+    return psk;
+  };
+
   const list = async <T>(resource: string, key: string) => ((await lab.api<Record<string, T[]>>(`/v2.0/${resource}`)).body[key] ?? []) as T[];
 
   it("has DevStack's networks, and router1 hosted by the L3 agent with its gateway on the peer's network", async () => {
@@ -85,8 +96,8 @@ describe('a site-to-site connection through the reference drivers', { timeout: 3
     assert.match(demo.stdout, /connection ACTIVE, service ACTIVE/);
     assert.match(demo.stdout, /ping 10\.0\.0\.254 -> 10\.2\.0\.1 across the tunnel: 3\/3 replies/);
     assert.match(demo.stdout, /Delete: {3}npx lab vpn demo --delete/);
-    const psk = /^STRONGSWAN_PSK=(.*)$/m.exec((await lab.run(['config', '--show-secrets'])).stdout)?.[1];
-    if (psk) assert.ok(!demo.stdout.includes(psk), 'the PSK is not printed');
+    const psk = await knownPsk();
+    assert.ok(!demo.stdout.includes(psk) && !demo.stderr.includes(psk), 'the PSK is not printed');
     const result = JSON.parse(demo.stdout.slice(demo.stdout.indexOf('\n{') + 1)) as { activeAfterMs: number; ping: { received: number }; peerSas: { ikeEstablished: boolean; childInstalled: boolean } };
     assert.ok(result.activeAfterMs <= 60_000, `ACTIVE ${result.activeAfterMs} ms after creation (at most 60 s)`);
     console.log(`# ACTIVE ${(result.activeAfterMs / 1000).toFixed(1)} s after the connection was created`);
@@ -115,6 +126,7 @@ describe('a site-to-site connection through the reference drivers', { timeout: 3
     const check = await lab.run(['check', '--json']);
     const checks = (JSON.parse(check.stdout) as { checks: { id: string; ok: boolean; evidence: string[] }[] }).checks;
     assert.equal(check.code, 0, JSON.stringify(checks.filter((c) => !c.ok), null, 2));
+    assert.ok(!check.stdout.includes(await knownPsk()), 'the PSK is not printed');
     const evidence = (id: string) => checks.find((c) => c.id === id)?.evidence.join('\n') ?? '';
     assert.match(evidence('routers'), /router1 \([\w-]+\): hosted by q-vpn, namespace qrouter-[\w-]+, gateway 172\.24\./);
     assert.match(evidence('gateway'), /strongswan: ping 172\.24\.\d+\.\d+ \(router1\) answered/);
