@@ -83,7 +83,9 @@ describe('faults under a lab with a VPN connection ACTIVE', { timeout: 45 * 60_0
     const stack = await lab.run(['stack']);
     assert.equal(stack.code, 0, `${stack.stdout.slice(-3000)}\n${stack.stderr}`);
     const demo = await lab.run(['vpn', 'demo']);
-    assert.equal(demo.code, 0, `${demo.stdout}\n${demo.stderr}`);
+    // When the connection does not come up, what lab check finds is the evidence to keep.
+    const diagnosis = demo.code === 0 ? undefined : await lab.run(['check']);
+    assert.equal(demo.code, 0, `${demo.stdout}\n${demo.stderr}\nlab check:\n${diagnosis?.stdout ?? ''}${diagnosis?.stderr ?? ''}`);
     before_ = await inventory();
     assert.equal(before_['vpn/ipsec-site-connections']?.length, 1);
   });

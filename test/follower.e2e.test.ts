@@ -274,6 +274,8 @@ describe('the log follower when the engine goes away and comes back', { timeout:
     assert.equal(found[0], 1);
     assertConsecutive(found, 'screen-talker.log across the engine going away');
     assert.equal(new Set(found).size, found.length, 'no line written twice');
+    // The status file is written after the follower reads on: wait for it, as the first test does.
+    await eventually('the follower saying when the engine answered again', () => status(labDir)?.engine?.backAt !== undefined, 2_000);
     const engineStatus = status(labDir)?.engine;
     assert.ok(engineStatus?.backAt !== undefined && engineStatus.backAt > engineStatus.lostAt);
     assert.equal(runningFollower(labDir, project), pid, 'the same follower throughout');
