@@ -2,6 +2,7 @@
 // stored passwords come in through `SecretSource`, so tests can run it in memory.
 import path from 'node:path';
 import { hasControl, listControls, showControls } from './control.js';
+import { credentialProblem } from './credentials.js';
 import { freeNetworkLike, inNetwork, isAddress, isCidr, networkOf, nthAddress, overlaps, splitPublicRange } from './ipv4.js';
 import { ProblemList, type Problem } from '../errors.js';
 import type { Evaluated } from '../localrc/evaluate.js';
@@ -191,6 +192,14 @@ export function resolveConfig(input: LocalrcInput, evaluated: Evaluated, env: No
   const databasePassword = secretValue('DATABASE_PASSWORD');
   const rabbitUser = read('RABBIT_USERID', 'stackrabbit');
   const rabbitPassword = secretValue('RABBIT_PASSWORD');
+  /** A value the service itself cannot take (credentials.ts), refused naming the variable. */
+  const serviceCan = (name: string, value: string): string => {
+    const problem = credentialProblem(name, value);
+    if (problem) problems.add(whereOf(name), problem);
+    return value;
+  };
+  serviceCan('DATABASE_USER', databaseUser);
+  serviceCan('DATABASE_PASSWORD', databasePassword);
 
   const pluginClasses = read('Q_SERVICE_PLUGIN_CLASSES', 'router,vpnaas');
   const servicePluginClasses = { value: splitList(pluginClasses, ','), origin: settings.Q_SERVICE_PLUGIN_CLASSES?.origin ?? { kind: 'default' } };
@@ -259,7 +268,7 @@ export function resolveConfig(input: LocalrcInput, evaluated: Evaluated, env: No
     floatingRange,
     strongswanSubnet,
     strongswanIp,
-    strongswanPsk: secretValue('STRONGSWAN_PSK'),
+    strongswanPsk: serviceCan('STRONGSWAN_PSK', secretValue('STRONGSWAN_PSK')),
     ikeVersion: (ikeVersion === '2' ? '2' : '1') as '1' | '2',
     ikeProposals: read('STRONGSWAN_IKE_PROPOSALS', 'aes128-sha1-modp1536'),
     espProposals: read('STRONGSWAN_ESP_PROPOSALS', 'aes128-sha1-modp1536'),
