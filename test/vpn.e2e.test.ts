@@ -92,7 +92,7 @@ describe('a site-to-site connection through the reference drivers', { timeout: 3
   it('lab vpn demo: connection and service ACTIVE, SAs on the peer, a ping across the tunnel', async () => {
     const demo = await lab.run(['vpn', 'demo', '--json']);
     assert.equal(demo.code, 0, `${demo.stdout}\n${demo.stderr}`);
-    assert.match(demo.stdout, /\$ openstack vpn ipsec site connection create lab-demo-conn .*--psk \*{8} --peer-cidr 10\.2\.0\.0\/24/);
+    assert.match(demo.stdout, /\$ openstack vpn ipsec site connection create lab-demo-conn .*--psk=\*{8} --peer-cidr 10\.2\.0\.0\/24/);
     assert.match(demo.stdout, /connection ACTIVE, service ACTIVE/);
     assert.match(demo.stdout, /ping 10\.0\.0\.254 -> 10\.2\.0\.1 across the tunnel: 3\/3 replies/);
     assert.match(demo.stdout, /Delete: {3}npx lab vpn demo --delete/);

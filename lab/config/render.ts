@@ -71,6 +71,8 @@ function baseDocuments(config: LabConfig): Map<ConfigFileId, IniDocument> {
   const setting = (name: string): Origin => config.settings[name]?.origin ?? { kind: 'default' };
   const lab = (note: string): Origin => ({ kind: 'lab', note });
   const debug = config.debug ? 'True' : 'False';
+  // URL-encoded: oslo.messaging and SQLAlchemy decode them, and no "$" is left for
+  // oslo.config, which reads `$name` in a value as another option (`$$` is a "$").
   const credentials = (user: string, password: string) => `${encodeURIComponent(user)}:${encodeURIComponent(password)}`;
 
   const neutron = new IniDocument(HEADER);

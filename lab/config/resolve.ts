@@ -1,6 +1,7 @@
 // From what bash read back to a typed, validated lab config. Pure: no files, no processes;
 // stored passwords come in through `SecretSource`, so tests can run it in memory.
 import path from 'node:path';
+import { credentialProblem } from './credentials.js';
 import { freeNetworkLike, inNetwork, isAddress, isCidr, networkOf, nthAddress, overlaps, splitPublicRange } from './ipv4.js';
 import { ProblemList, type Problem } from '../errors.js';
 import type { Evaluated } from '../localrc/evaluate.js';
@@ -114,8 +115,8 @@ export function resolveConfig(input: LocalrcInput, evaluated: Evaluated, env: No
   const places = resolvePlaces(r);
   const services = resolveEnabled(r);
   const credentials = {
-    databaseUser: r.read('DATABASE_USER', 'root'),
-    databasePassword: r.secret('DATABASE_PASSWORD', places.labDir),
+    databaseUser: serviceCan(r, 'DATABASE_USER', r.read('DATABASE_USER', 'root')),
+    databasePassword: serviceCan(r, 'DATABASE_PASSWORD', r.secret('DATABASE_PASSWORD', places.labDir)),
     rabbitUser: r.read('RABBIT_USERID', 'stackrabbit'),
     rabbitPassword: r.secret('RABBIT_PASSWORD', places.labDir),
   };
@@ -145,6 +146,13 @@ export function resolveConfig(input: LocalrcInput, evaluated: Evaluated, env: No
     newSecrets: r.generated,
     warnings: r.warnings,
   };
+}
+
+/** A value the service itself cannot take (credentials.ts), refused naming the variable. */
+function serviceCan(r: VariableReader, name: string, value: string): string {
+  const problem = credentialProblem(name, value);
+  if (problem) r.problem(name, problem);
+  return value;
 }
 
 function resolvePlaces(r: VariableReader) {
@@ -226,7 +234,7 @@ function resolveAddresses(r: VariableReader, labDir: string) {
     floatingRange,
     strongswanSubnet: r.cidr('STRONGSWAN_SUBNET', '10.2.0.0/24'),
     strongswanIp,
-    strongswanPsk: r.secret('STRONGSWAN_PSK', labDir),
+    strongswanPsk: serviceCan(r, 'STRONGSWAN_PSK', r.secret('STRONGSWAN_PSK', labDir)),
     ikeVersion: (ikeVersion === '2' ? '2' : '1') as '1' | '2',
     ikeProposals: r.read('STRONGSWAN_IKE_PROPOSALS', 'aes128-sha1-modp1536'),
     espProposals: r.read('STRONGSWAN_ESP_PROPOSALS', 'aes128-sha1-modp1536'),

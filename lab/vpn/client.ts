@@ -6,22 +6,25 @@
 // shows every process of every container. So the client is started as python3 running its
 // own entry point, `openstackclient.shell.main`, with the argument list in which a
 // placeholder is replaced by the secret from the exec's environment, inside the process.
+// The placeholder may end an argument (`--psk={{lab-secret:psk}}`): a secret that starts
+// with "-" would be read as an option if it were an argument of its own.
 import type { Engine } from '../engine.js';
 import { OperationError } from '../errors.js';
-import { maskSecrets } from '../mask.js';
+import { MASK, maskSecrets } from '../mask.js';
 
-const PLACEHOLDER = /^\{\{lab-secret:([a-z0-9_]+)\}\}$/;
+const PLACEHOLDER = /\{\{lab-secret:([a-z0-9_]+)\}\}/g;
 
 /** The argument that stands for a secret given to the client in `secrets[name]`. */
 export function secretArgument(name: string): string {
   return `{{lab-secret:${name}}}`;
 }
 
-const LAUNCHER = [
+/** The client's entry point as python3 -c runs it (exported for the unit tests). */
+export const LAUNCHER = [
   'import os, re, sys',
   'from openstackclient.shell import main',
   `secret = re.compile(r'${PLACEHOLDER.source}')`,
-  "args = [os.environ['LAB_SECRET_' + m.group(1).upper()] if (m := secret.match(a)) else a for a in sys.argv[1:]]",
+  "args = [secret.sub(lambda m: os.environ['LAB_SECRET_' + m.group(1).upper()], a) for a in sys.argv[1:]]",
   'sys.exit(main(args))',
 ].join('\n');
 
@@ -52,7 +55,7 @@ export class OpenStackClient {
 
   /** The command as it can be shown: secrets masked. */
   show(args: string[]): string {
-    return this.mask(args.map((a) => (PLACEHOLDER.test(a) ? '********' : /[\s'"]/.test(a) ? `'${a}'` : a)).join(' '));
+    return this.mask(args.map((a) => a.replace(PLACEHOLDER, MASK)).map((a) => (/[\s'"]/.test(a) ? `'${a}'` : a)).join(' '));
   }
 
   private mask(text: string): string {

@@ -83,7 +83,7 @@ export async function runDemo(engine: Engine, project: string, driver: DemoDrive
   const connection = await ensureResource(lab, 'vpn/ipsec-site-connections', DEMO_NAMES.connection, [
     'vpn', 'ipsec', 'site', 'connection', 'create', DEMO_NAMES.connection,
     '--vpnservice', DEMO_NAMES.service, '--ikepolicy', DEMO_NAMES.ikePolicy, '--ipsecpolicy', DEMO_NAMES.ipsecPolicy,
-    '--peer-address', lab.peer.address, '--peer-id', lab.peer.address, '--psk', secretArgument('psk'), '--peer-cidr', lab.peer.subnet,
+    '--peer-address', lab.peer.address, '--peer-id', lab.peer.address, `--psk=${secretArgument('psk')}`, '--peer-cidr', lab.peer.subnet,
   ]);
 
   say(`Waiting for ACTIVE (at most ${timeoutMs / 1000} s):`);
