@@ -68,7 +68,14 @@ interface DemoLab {
   say: (line: string) => void;
 }
 
-export async function runDemo(engine: Engine, project: string, driver: DemoDriver, say: (line: string) => void, timeoutMs = 120_000): Promise<DemoResult> {
+/**
+ * How long the demo waits for ACTIVE. The agent reports a new connection's status at its next
+ * status check after the tunnel is up (ipsec_status_check_interval, 60 s); on a loaded 2-core
+ * machine its first sync alone took 50 s, so 120 s ran out with the tunnel up (measured).
+ */
+const DEMO_ACTIVE_MS = 180_000;
+
+export async function runDemo(engine: Engine, project: string, driver: DemoDriver, say: (line: string) => void, timeoutMs = DEMO_ACTIVE_MS): Promise<DemoResult> {
   const lab = await openLab(engine, project, driver === 'csr' ? ['q-svc', 'q-vpn', 'strongswan', 'csr'] : ['q-svc', 'q-vpn', 'strongswan'], say);
   await requireProvider(lab, driver);
   const router = await lab.api.findByName('routers', ROUTER);
