@@ -35,7 +35,11 @@ interface Outcome {
 
 async function lab(cwd: string, args: string[]): Promise<{ ms: number; stdout: string }> {
   const started = process.hrtime.bigint();
-  const { stdout } = await run(process.execPath, [packagePath('bin', 'lab.js'), ...args], { cwd, env: cleanEnv(), maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await run(process.execPath, [packagePath('bin', 'lab.js'), ...args], {
+    cwd,
+    env: cleanEnv(),
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return { ms: Number(process.hrtime.bigint() - started) / 1e6, stdout };
 }
 
@@ -81,7 +85,8 @@ async function rawRestart(cwd: string, services: string[]): Promise<number> {
   const engine = new Engine();
   const started = process.hrtime.bigint();
   const containers = await engine.listContainers(loaded.config.labName);
-  for (const service of services) await engine.restartContainer(containers.find((c) => c.service === service)?.id ?? service, 10);
+  for (const service of services)
+    await engine.restartContainer(containers.find((c) => c.service === service)?.id ?? service, 10);
   for (const service of services) {
     const entry = catalog.services.find((c) => c.name === service);
     const id = containers.find((c) => c.service === service)?.id;
@@ -90,7 +95,8 @@ async function rawRestart(cwd: string, services: string[]): Promise<number> {
   // The same wait as lab restart's after the agent: router1 hosted and wired again.
   const api = NeutronClient.forPort(loaded.config.qPort);
   const router = await api.findByName('routers', ROUTER);
-  if (router && services.includes('q-vpn')) await waitRouterWired(api, router.id, 90_000, plumbedInQVpn(engine, loaded.config.labName));
+  if (router && services.includes('q-vpn'))
+    await waitRouterWired(api, router.id, 90_000, plumbedInQVpn(engine, loaded.config.labName));
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
@@ -100,7 +106,11 @@ async function restartToDriverLoaded(cwd: string): Promise<number> {
   const loadedLines = () => fs.readFileSync(file, 'utf8').split('Loaded VPNaaS device driver').length;
   const before = loadedLines();
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [packagePath('bin', 'lab.js'), 'restart', 'q-vpn'], { cwd, env: cleanEnv(), stdio: 'ignore' });
+  const child = spawn(process.execPath, [packagePath('bin', 'lab.js'), 'restart', 'q-vpn'], {
+    cwd,
+    env: cleanEnv(),
+    stdio: 'ignore',
+  });
   const deadline = Date.now() + 180_000;
   while (loadedLines() === before) {
     if (Date.now() > deadline) throw new Error('no new "Loaded VPNaaS device driver" line within 180 s');
@@ -111,11 +121,25 @@ async function restartToDriverLoaded(cwd: string): Promise<number> {
   return elapsed;
 }
 
+// eslint-disable-next-line max-lines-per-function -- its measures are to be split out (issue 12)
 async function main(): Promise<void> {
   const port = await freePort();
   const name = `bench${process.pid}`;
-  const cwd = scratch({ localrc: `LAB_NAME=${name}\nQ_PORT=${port}\nENABLED_SERVICES=mysql,rabbit,q-svc,q-vpn\nSCREEN_LOGDIR=./logs\n` });
-  const times: Record<string, number[]> = { cold: [], warm: [], noop: [], unstack: [], critical: [], ratio: [], restart: [], rawRestart: [], restartRatio: [], driverLoaded: [] };
+  const cwd = scratch({
+    localrc: `LAB_NAME=${name}\nQ_PORT=${port}\nENABLED_SERVICES=mysql,rabbit,q-svc,q-vpn\nSCREEN_LOGDIR=./logs\n`,
+  });
+  const times: Record<string, number[]> = {
+    cold: [],
+    warm: [],
+    noop: [],
+    unstack: [],
+    critical: [],
+    ratio: [],
+    restart: [],
+    rawRestart: [],
+    restartRatio: [],
+    driverLoaded: [],
+  };
   const perService: Record<string, number[]> = {};
   try {
     for (let i = 0; i < COLD_RUNS; i++) {
@@ -134,7 +158,9 @@ async function main(): Promise<void> {
       (perService['initial networks, router1 wired'] ??= []).push(warm.outcome.networksMs);
       times.noop?.push((await stack(cwd)).ms);
       times.unstack?.push((await lab(cwd, ['unstack'])).ms);
-      console.error(`run ${i + 1}/${RUNS}: warm ${s(warm.ms)}, critical path ${s(critical)}, no-op ${s(times.noop?.at(-1) ?? 0)}, unstack ${s(times.unstack?.at(-1) ?? 0)}`);
+      console.error(
+        `run ${i + 1}/${RUNS}: warm ${s(warm.ms)}, critical path ${s(critical)}, no-op ${s(times.noop?.at(-1) ?? 0)}, unstack ${s(times.unstack?.at(-1) ?? 0)}`,
+      );
     }
     await stack(cwd);
     for (let i = 0; i < RUNS; i++) {
@@ -144,7 +170,9 @@ async function main(): Promise<void> {
       times.rawRestart?.push(raw);
       times.restartRatio?.push(labRestart / raw);
       times.driverLoaded?.push(await restartToDriverLoaded(cwd));
-      console.error(`restart ${i + 1}/${RUNS}: lab restart ${s(labRestart)}, raw docker restart + wait ${s(raw)}, lab restart q-vpn to driver loaded ${s(times.driverLoaded?.at(-1) ?? 0)}`);
+      console.error(
+        `restart ${i + 1}/${RUNS}: lab restart ${s(labRestart)}, raw docker restart + wait ${s(raw)}, lab restart q-vpn to driver loaded ${s(times.driverLoaded?.at(-1) ?? 0)}`,
+      );
     }
   } finally {
     await lab(cwd, ['clean']).catch(() => undefined);
@@ -157,14 +185,28 @@ async function main(): Promise<void> {
   console.log(`  no-op stack                      ${s(m('noop'))}   (target <= 2 s)`);
   console.log(`  unstack                          ${s(m('unstack'))}`);
   console.log('  floor, measured in the warm runs: container start to ready');
-  for (const [service, values] of Object.entries(perService)) console.log(`    ${service.padEnd(12)} ${s(median(values))}`);
+  for (const [service, values] of Object.entries(perService))
+    console.log(`    ${service.padEnd(12)} ${s(median(values))}`);
   console.log(`    critical path  ${s(m('critical'))}`);
   console.log(`  warm stack / critical path: ${m('ratio').toFixed(2)} (median of per-run ratios; target <= 1.3)`);
   console.log(`  lab restart q-svc q-vpn          ${s(m('restart'))}`);
   console.log(`  raw docker restart + same wait   ${s(m('rawRestart'))}`);
   console.log(`  lab restart / raw restart: ${m('restartRatio').toFixed(2)} (median of per-run ratios; target <= 1.2)`);
   console.log(`  lab restart q-vpn to "Loaded VPNaaS device driver" in its screen log: ${s(m('driverLoaded'))}`);
-  console.log(JSON.stringify({ runs: RUNS, coldRuns: COLD_RUNS, medianMs: Object.fromEntries(Object.keys(times).filter((k) => !k.toLowerCase().includes('ratio')).map((k) => [k, m(k)])), ratio: m('ratio'), restartRatio: m('restartRatio'), perServiceMs: Object.fromEntries(Object.entries(perService).map(([k, v]) => [k, median(v)])) }));
+  console.log(
+    JSON.stringify({
+      runs: RUNS,
+      coldRuns: COLD_RUNS,
+      medianMs: Object.fromEntries(
+        Object.keys(times)
+          .filter((k) => !k.toLowerCase().includes('ratio'))
+          .map((k) => [k, m(k)]),
+      ),
+      ratio: m('ratio'),
+      restartRatio: m('restartRatio'),
+      perServiceMs: Object.fromEntries(Object.entries(perService).map(([k, v]) => [k, median(v)])),
+    }),
+  );
 }
 
 await main();

@@ -36,7 +36,8 @@ export interface CatalogService {
   ports: { hostIp: string; hostPort: number; containerPort: number }[];
   networks: { name: string; aliases: string[]; ipv4Address?: string }[];
   dependsOn: { service: string; condition: Condition }[];
-  healthcheck: { test: string[]; intervalMs: number; timeoutMs: number; retries: number; startPeriodMs: number } | undefined;
+  healthcheck:
+    { test: string[]; intervalMs: number; timeoutMs: number; retries: number; startPeriodMs: number } | undefined;
   capAdd: string[];
   securityOpt: string[];
   devices: string[];
@@ -73,7 +74,23 @@ export interface Catalog {
 }
 
 const TOP_KEYS = new Set(['services', 'networks', 'volumes']);
-const SERVICE_KEYS = new Set(['build', 'hostname', 'command', 'environment', 'volumes', 'ports', 'networks', 'depends_on', 'healthcheck', 'cap_add', 'security_opt', 'devices', 'restart', 'mem_limit', 'x-lab']);
+const SERVICE_KEYS = new Set([
+  'build',
+  'hostname',
+  'command',
+  'environment',
+  'volumes',
+  'ports',
+  'networks',
+  'depends_on',
+  'healthcheck',
+  'cap_add',
+  'security_opt',
+  'devices',
+  'restart',
+  'mem_limit',
+  'x-lab',
+]);
 const BUILD_KEYS = new Set(['context']);
 const HEALTH_KEYS = new Set(['test', 'interval', 'timeout', 'retries', 'start_period']);
 const XLAB_KEYS = new Set(['service', 'timeout', 'ready', 'plugins']);
@@ -99,11 +116,15 @@ export function loadCatalog(variables: Record<string, string>, file = CATALOG_FI
 }
 
 export function parseCatalog(text: string, variables: Record<string, string>, file: string): Catalog {
-  const display = path.relative(process.cwd(), file).startsWith('..') ? file : path.relative(process.cwd(), file) || file;
+  const display = path.relative(process.cwd(), file).startsWith('..')
+    ? file
+    : path.relative(process.cwd(), file) || file;
   const problems = new ProblemList();
   const document = YAML.parseDocument(text);
   if (document.errors.length > 0) {
-    throw new InputError(document.errors.map((e) => ({ where: `${display} line ${e.linePos?.[0].line ?? '?'}`, message: e.message })));
+    throw new InputError(
+      document.errors.map((e) => ({ where: `${display} line ${e.linePos?.[0].line ?? '?'}`, message: e.message })),
+    );
   }
   const raw = interpolate(document.toJS() as unknown, variables, display, '', problems);
   problems.throwIfAny();
@@ -116,11 +137,20 @@ export function parseCatalog(text: string, variables: Record<string, string>, fi
   const servicesRaw = asMap(top.services ?? {}, display, 'services', problems);
   const baseDir = path.dirname(file);
 
-  const services = Object.entries(servicesRaw).map(([name, value]) => readService(name, asMap(value, display, `services.${name}`, problems), { display, baseDir, networks, volumes, problems }));
+  const services = Object.entries(servicesRaw).map(([name, value]) =>
+    readService(name, asMap(value, display, `services.${name}`, problems), {
+      display,
+      baseDir,
+      networks,
+      volumes,
+      problems,
+    }),
+  );
   for (const service of services) {
     for (const dep of service.dependsOn) {
       const target = services.find((s) => s.name === dep.service);
-      if (!target) problems.add(display, `services.${service.name}.depends_on: no service "${dep.service}" in the catalog`);
+      if (!target)
+        problems.add(display, `services.${service.name}.depends_on: no service "${dep.service}" in the catalog`);
       else if (dep.condition === 'service_completed_successfully') target.oneShot = true;
     }
   }
@@ -142,11 +172,13 @@ function readService(name: string, raw: Record<string, unknown>, ctx: Context): 
   rejectUnknown(raw, SERVICE_KEYS, display, at, problems);
   const build = asMap(raw.build ?? {}, display, `${at}.build`, problems);
   rejectUnknown(build, BUILD_KEYS, display, `${at}.build`, problems);
-  if (typeof build.context !== 'string') problems.add(display, `${at}.build.context: every service is built locally; give its build context directory`);
+  if (typeof build.context !== 'string')
+    problems.add(display, `${at}.build.context: every service is built locally; give its build context directory`);
   const xlab = asMap(raw['x-lab'] ?? {}, display, `${at}.x-lab`, problems);
   rejectUnknown(xlab, XLAB_KEYS, display, `${at}.x-lab`, problems);
   const partOf = String(xlab.service ?? '');
-  if (!(LAB_SERVICES as readonly string[]).includes(partOf)) problems.add(display, `${at}.x-lab.service: "${partOf}" is not a lab service (${LAB_SERVICES.join(', ')})`);
+  if (!(LAB_SERVICES as readonly string[]).includes(partOf))
+    problems.add(display, `${at}.x-lab.service: "${partOf}" is not a lab service (${LAB_SERVICES.join(', ')})`);
 
   return {
     name,
@@ -154,16 +186,34 @@ function readService(name: string, raw: Record<string, unknown>, ctx: Context): 
     context: path.resolve(ctx.baseDir, String(build.context ?? '.')),
     hostname: raw.hostname === undefined ? undefined : String(raw.hostname),
     command: raw.command === undefined ? undefined : stringList(raw.command, display, `${at}.command`, problems),
-    environment: Object.fromEntries(Object.entries(asMap(raw.environment ?? {}, display, `${at}.environment`, problems)).map(([k, v]) => [k, String(v)])),
-    mounts: stringList(raw.volumes ?? [], display, `${at}.volumes`, problems).map((spec) => parseMount(spec, ctx, `${at}.volumes`)),
-    ports: stringList(raw.ports ?? [], display, `${at}.ports`, problems).map((spec) => parsePort(spec, ctx, `${at}.ports`)),
+    environment: Object.fromEntries(
+      Object.entries(asMap(raw.environment ?? {}, display, `${at}.environment`, problems)).map(([k, v]) => [
+        k,
+        String(v),
+      ]),
+    ),
+    mounts: stringList(raw.volumes ?? [], display, `${at}.volumes`, problems).map((spec) =>
+      parseMount(spec, ctx, `${at}.volumes`),
+    ),
+    ports: stringList(raw.ports ?? [], display, `${at}.ports`, problems).map((spec) =>
+      parsePort(spec, ctx, `${at}.ports`),
+    ),
     networks: readNetworks(raw.networks ?? [], ctx, `${at}.networks`),
-    dependsOn: Object.entries(asMap(raw.depends_on ?? {}, display, `${at}.depends_on`, problems)).map(([service, value]) => {
-      const condition = asMap(value, display, `${at}.depends_on.${service}`, problems).condition as Condition;
-      if (!CONDITIONS.has(condition)) problems.add(display, `${at}.depends_on.${service}.condition: "${String(condition)}" is not one of ${[...CONDITIONS].join(', ')}`);
-      return { service, condition };
-    }),
-    healthcheck: raw.healthcheck === undefined ? undefined : readHealthcheck(asMap(raw.healthcheck, display, `${at}.healthcheck`, problems), ctx, `${at}.healthcheck`),
+    dependsOn: Object.entries(asMap(raw.depends_on ?? {}, display, `${at}.depends_on`, problems)).map(
+      ([service, value]) => {
+        const condition = asMap(value, display, `${at}.depends_on.${service}`, problems).condition as Condition;
+        if (!CONDITIONS.has(condition))
+          problems.add(
+            display,
+            `${at}.depends_on.${service}.condition: "${String(condition)}" is not one of ${[...CONDITIONS].join(', ')}`,
+          );
+        return { service, condition };
+      },
+    ),
+    healthcheck:
+      raw.healthcheck === undefined
+        ? undefined
+        : readHealthcheck(asMap(raw.healthcheck, display, `${at}.healthcheck`, problems), ctx, `${at}.healthcheck`),
     capAdd: stringList(raw.cap_add ?? [], display, `${at}.cap_add`, problems),
     securityOpt: stringList(raw.security_opt ?? [], display, `${at}.security_opt`, problems),
     devices: stringList(raw.devices ?? [], display, `${at}.devices`, problems),
@@ -189,12 +239,18 @@ function byteSize(raw: unknown, ctx: Context, at: string): number | undefined {
     ctx.problems.add(ctx.display, `${at}: "${String(raw)}" is not a size like 256m or 2g`);
     return undefined;
   }
-  const factor = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(match[2] ?? '').toLowerCase() as '' | 'b' | 'k' | 'm' | 'g'];
+  const factor = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[
+    (match[2] ?? '').toLowerCase() as '' | 'b' | 'k' | 'm' | 'g'
+  ];
   return Number(match[1]) * factor;
 }
 
 /** Top-level networks: {} or {ipam: {config: [{subnet: CIDR, ip_range?: CIDR, gateway?: IP}]}}. */
-function readIpam(networks: Record<string, unknown>, display: string, problems: ProblemList): Record<string, NetworkIpam> {
+function readIpam(
+  networks: Record<string, unknown>,
+  display: string,
+  problems: ProblemList,
+): Record<string, NetworkIpam> {
   const result: Record<string, NetworkIpam> = {};
   for (const [name, value] of Object.entries(networks)) {
     const options = asMap(value ?? {}, display, `networks.${name}`, problems);
@@ -222,7 +278,8 @@ function readIpam(networks: Record<string, unknown>, display: string, problems: 
 function readHealthcheck(raw: Record<string, unknown>, ctx: Context, at: string): CatalogService['healthcheck'] {
   rejectUnknown(raw, HEALTH_KEYS, ctx.display, at, ctx.problems);
   const test = stringList(raw.test ?? [], ctx.display, `${at}.test`, ctx.problems);
-  if (test[0] !== 'CMD' && test[0] !== 'CMD-SHELL') ctx.problems.add(ctx.display, `${at}.test: start with "CMD" or "CMD-SHELL"`);
+  if (test[0] !== 'CMD' && test[0] !== 'CMD-SHELL')
+    ctx.problems.add(ctx.display, `${at}.test: start with "CMD" or "CMD-SHELL"`);
   return {
     test,
     intervalMs: duration(raw.interval ?? '5s', ctx, `${at}.interval`),
@@ -240,20 +297,34 @@ function readReady(raw: unknown, ctx: Context, at: string): ReadyCheck[] {
   return raw.flatMap((item, i): ReadyCheck[] => {
     const check = asMap(item, ctx.display, `${at}[${i}]`, ctx.problems);
     const [kind, value] = Object.entries(check)[0] ?? [];
-    if (Object.keys(check).length === 1 && typeof value === 'string' && (kind === 'http' || kind === 'agent' || kind === 'log' || kind === 'fail')) return [{ [kind]: value } as ReadyCheck];
+    if (
+      Object.keys(check).length === 1 &&
+      typeof value === 'string' &&
+      (kind === 'http' || kind === 'agent' || kind === 'log' || kind === 'fail')
+    )
+      return [{ [kind]: value } as ReadyCheck];
     ctx.problems.add(ctx.display, `${at}[${i}]: lab knows the checks http, agent, log and fail, each with one string`);
     return [];
   });
 }
 
-function readNetworks(raw: unknown, ctx: Context, at: string): { name: string; aliases: string[]; ipv4Address?: string }[] {
-  const entries: [string, unknown][] = Array.isArray(raw) ? raw.map((n) => [String(n), {}]) : Object.entries(asMap(raw, ctx.display, at, ctx.problems));
+function readNetworks(
+  raw: unknown,
+  ctx: Context,
+  at: string,
+): { name: string; aliases: string[]; ipv4Address?: string }[] {
+  const entries: [string, unknown][] = Array.isArray(raw)
+    ? raw.map((n) => [String(n), {}])
+    : Object.entries(asMap(raw, ctx.display, at, ctx.problems));
   return entries.map(([name, value]) => {
-    if (!ctx.networks.includes(name)) ctx.problems.add(ctx.display, `${at}: "${name}" is not declared under the top-level networks`);
+    if (!ctx.networks.includes(name))
+      ctx.problems.add(ctx.display, `${at}: "${name}" is not declared under the top-level networks`);
     const options = asMap(value ?? {}, ctx.display, `${at}.${name}`, ctx.problems);
     rejectUnknown(options, new Set(['aliases', 'ipv4_address']), ctx.display, `${at}.${name}`, ctx.problems);
     const aliases = stringList(options.aliases ?? [], ctx.display, `${at}.${name}.aliases`, ctx.problems);
-    return typeof options.ipv4_address === 'string' ? { name, aliases, ipv4Address: options.ipv4_address } : { name, aliases };
+    return typeof options.ipv4_address === 'string'
+      ? { name, aliases, ipv4Address: options.ipv4_address }
+      : { name, aliases };
   });
 }
 
@@ -263,18 +334,29 @@ function parseMount(spec: string, ctx: Context, at: string): Mount {
     ctx.problems.add(ctx.display, `${at}: "${spec}" is not SOURCE:TARGET[:ro|rw]`);
   }
   const bind = source.startsWith('/') || source.startsWith('.');
-  if (!bind && !ctx.volumes.includes(source)) ctx.problems.add(ctx.display, `${at}: the volume "${source}" is not declared under the top-level volumes`);
-  return { kind: bind ? 'bind' : 'volume', source: bind ? path.resolve(ctx.baseDir, source) : source, target, readOnly: mode === 'ro' };
+  if (!bind && !ctx.volumes.includes(source))
+    ctx.problems.add(ctx.display, `${at}: the volume "${source}" is not declared under the top-level volumes`);
+  return {
+    kind: bind ? 'bind' : 'volume',
+    source: bind ? path.resolve(ctx.baseDir, source) : source,
+    target,
+    readOnly: mode === 'ro',
+  };
 }
 
-function parsePort(spec: string, ctx: Context, at: string): { hostIp: string; hostPort: number; containerPort: number } {
+function parsePort(
+  spec: string,
+  ctx: Context,
+  at: string,
+): { hostIp: string; hostPort: number; containerPort: number } {
   const match = /^(\d+\.\d+\.\d+\.\d+):(\d+):(\d+)$/.exec(spec);
   if (!match) {
     ctx.problems.add(ctx.display, `${at}: "${spec}" must be HOST_IP:HOST_PORT:CONTAINER_PORT`);
     return { hostIp: '127.0.0.1', hostPort: 0, containerPort: 0 };
   }
   // Services publish on loopback only: nothing of the lab is reachable from elsewhere.
-  if (match[1] !== '127.0.0.1') ctx.problems.add(ctx.display, `${at}: "${spec}" publishes on ${match[1]}; lab publishes on 127.0.0.1 only`);
+  if (match[1] !== '127.0.0.1')
+    ctx.problems.add(ctx.display, `${at}: "${spec}" publishes on ${match[1]}; lab publishes on 127.0.0.1 only`);
   return { hostIp: match[1] ?? '127.0.0.1', hostPort: Number(match[2]), containerPort: Number(match[3]) };
 }
 
@@ -290,7 +372,13 @@ function duration(raw: unknown, ctx: Context, at: string, bareUnit: 's' | 'ms' =
 }
 
 /** ${VAR} from the lab config, $$ for a literal $; an unknown variable is an error. */
-function interpolate(value: unknown, variables: Record<string, string>, display: string, at: string, problems: ProblemList): unknown {
+function interpolate(
+  value: unknown,
+  variables: Record<string, string>,
+  display: string,
+  at: string,
+  problems: ProblemList,
+): unknown {
   if (typeof value === 'string') {
     return value.replace(/\$\$|\$\{([^}]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (match, braced?: string, bare?: string) => {
       if (match === '$$') return '$';
@@ -309,7 +397,12 @@ function interpolate(value: unknown, variables: Record<string, string>, display:
   }
   if (Array.isArray(value)) return value.map((v, i) => interpolate(v, variables, display, `${at}[${i}]`, problems));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, variables, display, at === '' ? k : `${at}.${k}`, problems)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [
+        k,
+        interpolate(v, variables, display, at === '' ? k : `${at}.${k}`, problems),
+      ]),
+    );
   }
   return value;
 }
@@ -321,13 +414,24 @@ function asMap(value: unknown, display: string, at: string, problems: ProblemLis
 }
 
 function stringList(value: unknown, display: string, at: string, problems: ProblemList): string[] {
-  if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')) return value.map(String);
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number'))
+    return value.map(String);
   problems.add(display, `${at}: expected a list of strings`);
   return [];
 }
 
-function rejectUnknown(map: Record<string, unknown>, known: Set<string>, display: string, at: string, problems: ProblemList): void {
+function rejectUnknown(
+  map: Record<string, unknown>,
+  known: Set<string>,
+  display: string,
+  at: string,
+  problems: ProblemList,
+): void {
   for (const key of Object.keys(map)) {
-    if (!known.has(key)) problems.add(display, `${at ? `${at}.` : ''}${key}: lab does not support the Compose key "${key}" here (supported: ${[...known].join(', ')})`);
+    if (!known.has(key))
+      problems.add(
+        display,
+        `${at ? `${at}.` : ''}${key}: lab does not support the Compose key "${key}" here (supported: ${[...known].join(', ')})`,
+      );
   }
 }

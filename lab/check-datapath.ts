@@ -19,10 +19,15 @@ interface Connection {
   vpnservice_id: string;
 }
 
-const running = (ctx: CheckContext, service: string): ContainerInfo | undefined => ctx.containers.find((c) => c.service === service && c.state === 'running');
+const running = (ctx: CheckContext, service: string): ContainerInfo | undefined =>
+  ctx.containers.find((c) => c.service === service && c.state === 'running');
 
 /** A command in a container that may stop under our feet (a failing agent): never throws. */
-async function run(ctx: CheckContext, container: ContainerInfo, cmd: string[]): Promise<{ exitCode: number; output: string }> {
+async function run(
+  ctx: CheckContext,
+  container: ContainerInfo,
+  cmd: string[],
+): Promise<{ exitCode: number; output: string }> {
   try {
     return await ctx.engine.exec(container.id, cmd);
   } catch (error) {
@@ -32,7 +37,8 @@ async function run(ctx: CheckContext, container: ContainerInfo, cmd: string[]): 
 
 async function list<T>(ctx: CheckContext, pathname: string, key: string): Promise<T[] | string> {
   const answer = await ctx.get(pathname);
-  if (!('status' in answer) || answer.status !== 200) return `GET ${ctx.api}${pathname}: ${'status' in answer ? answer.status : answer.error}`;
+  if (!('status' in answer) || answer.status !== 200)
+    return `GET ${ctx.api}${pathname}: ${'status' in answer ? answer.status : answer.error}`;
   return ((answer.body as Record<string, T[]>)[key] ?? []) as T[];
 }
 
@@ -41,7 +47,13 @@ export async function routersHosted(ctx: CheckContext): Promise<CheckResult> {
   const title = 'routers are hosted by the L3 agent on q-vpn, with their namespace there';
   const routers = await list<Router>(ctx, '/v2.0/routers', 'routers');
   if (typeof routers === 'string') return unanswered(id, title, routers, 'API');
-  if (routers.length === 0) return { id, title, ok: true, evidence: ['no router yet (lab stack makes router1 unless NEUTRON_CREATE_INITIAL_NETWORKS=False)'] };
+  if (routers.length === 0)
+    return {
+      id,
+      title,
+      ok: true,
+      evidence: ['no router yet (lab stack makes router1 unless NEUTRON_CREATE_INITIAL_NETWORKS=False)'],
+    };
   const vpn = running(ctx, 'q-vpn');
   const namespaces = vpn ? (await run(ctx, vpn, ['ip', 'netns', 'list'])).output : '';
   const evidence: string[] = [];
@@ -52,13 +64,17 @@ export async function routersHosted(ctx: CheckContext): Promise<CheckResult> {
     const label = `${router.name || router.id} (${router.id})`;
     if (!hosts.includes('q-vpn')) {
       problems.push('unhosted');
-      evidence.push(`${label}: hosted by ${hosts.join(', ') || 'no L3 agent'} (GET /v2.0/routers/${router.id}/l3-agents)`);
+      evidence.push(
+        `${label}: hosted by ${hosts.join(', ') || 'no L3 agent'} (GET /v2.0/routers/${router.id}/l3-agents)`,
+      );
     } else if (!namespaces.includes(`qrouter-${router.id}`)) {
       problems.push('namespace');
       evidence.push(`${label}: hosted by q-vpn, but q-vpn has no namespace qrouter-${router.id} (ip netns list)`);
     } else {
       const gateway = router.external_gateway_info?.external_fixed_ips?.[0]?.ip_address;
-      evidence.push(`${label}: hosted by q-vpn, namespace qrouter-${router.id}${gateway ? `, gateway ${gateway}` : ', no gateway'}`);
+      evidence.push(
+        `${label}: hosted by q-vpn, namespace qrouter-${router.id}${gateway ? `, gateway ${gateway}` : ', no gateway'}`,
+      );
     }
   }
   if (problems.length === 0) return { id, title, ok: true, evidence };
@@ -74,22 +90,47 @@ export async function gatewaysReachable(ctx: CheckContext): Promise<CheckResult>
   const routers = await list<Router>(ctx, '/v2.0/routers', 'routers');
   if (typeof routers === 'string') return unanswered(id, title, routers, 'API');
   const peer = running(ctx, 'strongswan');
-  const gateways = routers.flatMap((r) => (r.external_gateway_info?.external_fixed_ips ?? []).map((ip) => ({ router: r.name || r.id, address: ip.ip_address })));
-  if (!peer || gateways.length === 0) return { id, title, ok: true, evidence: [peer ? 'no router has a gateway yet' : 'strongswan is not running: nothing to ping from'] };
+  const gateways = routers.flatMap((r) =>
+    (r.external_gateway_info?.external_fixed_ips ?? []).map((ip) => ({
+      router: r.name || r.id,
+      address: ip.ip_address,
+    })),
+  );
+  if (!peer || gateways.length === 0)
+    return {
+      id,
+      title,
+      ok: true,
+      evidence: [peer ? 'no router has a gateway yet' : 'strongswan is not running: nothing to ping from'],
+    };
   const evidence: string[] = [];
   let failed = false;
   for (const gateway of gateways) {
     const { exitCode } = await run(ctx, peer, ['ping', '-c', '1', '-W', '2', gateway.address]);
     failed ||= exitCode !== 0;
-    evidence.push(`strongswan: ping ${gateway.address} (${gateway.router}) ${exitCode === 0 ? 'answered' : 'no answer'}`);
+    evidence.push(
+      `strongswan: ping ${gateway.address} (${gateway.router}) ${exitCode === 0 ? 'answered' : 'no answer'}`,
+    );
   }
   if (!failed) return { id, title, ok: true, evidence };
-  const ports = await list<{ device_owner: string; status: string; 'binding:vif_type'?: string; fixed_ips: { ip_address: string }[] }>(ctx, '/v2.0/ports?device_owner=network:router_gateway', 'ports');
-  const unbound = typeof ports === 'string' ? [] : ports.filter((p) => p['binding:vif_type'] === 'binding_failed' || p.status !== 'ACTIVE');
-  for (const port of unbound) evidence.push(`gateway port ${port.fixed_ips[0]?.ip_address ?? ''}: status ${port.status}, binding ${port['binding:vif_type'] ?? '?'}`);
-  const fix = unbound.length > 0
-    ? `the gateway port is not bound to the Linux bridge agent in q-vpn: keep linuxbridge in ${ctx.settingSource('Q_ML2_PLUGIN_MECHANISM_DRIVERS')}; then lab restart q-svc q-vpn`
-    : "q-vpn's br-public is not wired to the public network: lab logs q-vpn shows the lab-vpn-agent lines; then lab restart q-vpn";
+  const ports = await list<{
+    device_owner: string;
+    status: string;
+    'binding:vif_type'?: string;
+    fixed_ips: { ip_address: string }[];
+  }>(ctx, '/v2.0/ports?device_owner=network:router_gateway', 'ports');
+  const unbound =
+    typeof ports === 'string'
+      ? []
+      : ports.filter((p) => p['binding:vif_type'] === 'binding_failed' || p.status !== 'ACTIVE');
+  for (const port of unbound)
+    evidence.push(
+      `gateway port ${port.fixed_ips[0]?.ip_address ?? ''}: status ${port.status}, binding ${port['binding:vif_type'] ?? '?'}`,
+    );
+  const fix =
+    unbound.length > 0
+      ? `the gateway port is not bound to the Linux bridge agent in q-vpn: keep linuxbridge in ${ctx.settingSource('Q_ML2_PLUGIN_MECHANISM_DRIVERS')}; then lab restart q-svc q-vpn`
+      : "q-vpn's br-public is not wired to the public network: lab logs q-vpn shows the lab-vpn-agent lines; then lab restart q-vpn";
   return { id, title, ok: false, evidence, fix };
 }
 
@@ -97,8 +138,14 @@ export async function gatewaysReachable(ctx: CheckContext): Promise<CheckResult>
 async function routerIpsecStatus(ctx: CheckContext, vpn: ContainerInfo, routerId: string): Promise<string> {
   const dir = `/var/lib/neutron/ipsec/${routerId}`;
   const { output } = await run(ctx, vpn, [
-    'ip', 'netns', 'exec', `qrouter-${routerId}`, 'neutron-vpn-netns-wrapper',
-    `--mount_paths=/etc:${dir}/etc,/var/run:${dir}/var/run`, '--rootwrap_config=/etc/neutron/rootwrap.conf', '--cmd=ipsec,status',
+    'ip',
+    'netns',
+    'exec',
+    `qrouter-${routerId}`,
+    'neutron-vpn-netns-wrapper',
+    `--mount_paths=/etc:${dir}/etc,/var/run:${dir}/var/run`,
+    '--rootwrap_config=/etc/neutron/rootwrap.conf',
+    '--cmd=ipsec,status',
   ]);
   return output;
 }
@@ -108,10 +155,18 @@ export async function ikeSas(ctx: CheckContext): Promise<CheckResult> {
   const title = 'IPsec site connections have their IKE SA and CHILD_SA on both sides';
   const connections = await list<Connection>(ctx, '/v2.0/vpn/ipsec-site-connections', 'ipsec_site_connections');
   if (typeof connections === 'string') return unanswered(id, title, connections, 'VPN API');
-  if (connections.length === 0) return { id, title, ok: true, evidence: ['no ipsec-site-connection yet (lab vpn demo makes one)'] };
+  if (connections.length === 0)
+    return { id, title, ok: true, evidence: ['no ipsec-site-connection yet (lab vpn demo makes one)'] };
   const drivers = ctx.lab.config.deviceDrivers.map((d) => d.value);
   if (!drivers.includes(STRONGSWAN_DEVICE_DRIVER)) {
-    return { id, title, ok: true, evidence: [`not looked at: the device driver ${drivers.join(', ')} runs no charon in the router namespace; the device holds the SAs`] };
+    return {
+      id,
+      title,
+      ok: true,
+      evidence: [
+        `not looked at: the device driver ${drivers.join(', ')} runs no charon in the router namespace; the device holds the SAs`,
+      ],
+    };
   }
   const vpn = running(ctx, 'q-vpn');
   const peer = running(ctx, 'strongswan');
@@ -120,7 +175,11 @@ export async function ikeSas(ctx: CheckContext): Promise<CheckResult> {
   const evidence: string[] = [];
   const fixes = new Set<string>();
   for (const connection of connections) {
-    const services = await list<{ id: string; router_id: string }>(ctx, `/v2.0/vpn/vpnservices?id=${connection.vpnservice_id}`, 'vpnservices');
+    const services = await list<{ id: string; router_id: string }>(
+      ctx,
+      `/v2.0/vpn/vpnservices?id=${connection.vpnservice_id}`,
+      'vpnservices',
+    );
     const routerId = typeof services === 'string' ? undefined : services[0]?.router_id;
     const label = `${connection.name || connection.id} (${connection.status})`;
     const routerSide = vpn && routerId ? await routerIpsecStatus(ctx, vpn, routerId) : '';
@@ -129,16 +188,28 @@ export async function ikeSas(ctx: CheckContext): Promise<CheckResult> {
     const routerChild = ours.some((l) => /INSTALLED/.test(l));
     if (ours.length === 0 && (!routerSide || /not running|Exit code: [13] /.test(routerSide))) {
       evidence.push(`${label}: no charon answers in qrouter-${routerId ?? '?'}`);
-      fixes.add('the device driver has not started strongSwan for the router: lab logs q-vpn shows the ipsec / neutron-vpn-netns-wrapper errors; then lab restart q-vpn');
+      fixes.add(
+        'the device driver has not started strongSwan for the router: lab logs q-vpn shows the ipsec / neutron-vpn-netns-wrapper errors; then lab restart q-vpn',
+      );
       continue;
     }
-    evidence.push(`${label}: router side IKE ${routerIke ? 'ESTABLISHED' : 'not established'}, CHILD_SA ${routerChild ? 'INSTALLED' : 'not installed'}`);
+    evidence.push(
+      `${label}: router side IKE ${routerIke ? 'ESTABLISHED' : 'not established'}, CHILD_SA ${routerChild ? 'INSTALLED' : 'not installed'}`,
+    );
     if (peerAddress && connection.peer_address === peerAddress) {
       const peerIke = /ESTABLISHED/.test(peerSas);
       const peerChild = /INSTALLED/.test(peerSas);
-      evidence.push(`${label}: strongSwan peer ${peerAddress} IKE ${peerIke ? 'ESTABLISHED' : 'not established'}, CHILD_SA ${peerChild ? 'INSTALLED' : 'not installed'} (swanctl --list-sas)`);
-      if (!peerIke || !routerIke) fixes.add(`IKE does not come up: the IKE and IPsec policies must match STRONGSWAN_IKE_PROPOSALS and STRONGSWAN_ESP_PROPOSALS, the PSK ${ctx.settingSource('STRONGSWAN_PSK')}, the peer id ${ctx.settingSource('STRONGSWAN_IP')}; lab logs strongswan says why the peer refused`);
-      else if (!peerChild || !routerChild) fixes.add(`the CHILD_SA is not installed: the connection's peer CIDR must be ${ctx.settingSource('STRONGSWAN_SUBNET')} and the VPN service's subnet ${ctx.settingSource('FIXED_RANGE')}`);
+      evidence.push(
+        `${label}: strongSwan peer ${peerAddress} IKE ${peerIke ? 'ESTABLISHED' : 'not established'}, CHILD_SA ${peerChild ? 'INSTALLED' : 'not installed'} (swanctl --list-sas)`,
+      );
+      if (!peerIke || !routerIke)
+        fixes.add(
+          `IKE does not come up: the IKE and IPsec policies must match STRONGSWAN_IKE_PROPOSALS and STRONGSWAN_ESP_PROPOSALS, the PSK ${ctx.settingSource('STRONGSWAN_PSK')}, the peer id ${ctx.settingSource('STRONGSWAN_IP')}; lab logs strongswan says why the peer refused`,
+        );
+      else if (!peerChild || !routerChild)
+        fixes.add(
+          `the CHILD_SA is not installed: the connection's peer CIDR must be ${ctx.settingSource('STRONGSWAN_SUBNET')} and the VPN service's subnet ${ctx.settingSource('FIXED_RANGE')}`,
+        );
     } else if (!routerIke || !routerChild) {
       fixes.add("the router's side is not up: lab logs q-vpn, and the remote device's own log");
     }

@@ -18,10 +18,27 @@ import { InputError, OperationError, UsageError } from './errors.js';
 import { maskKnownSecrets } from './mask.js';
 
 /** Every verb of the command line, in the order general help lists them. */
-export const VERBS: readonly Verb[] = [configVerb, stackVerb, restartVerb, logsVerb, execVerb, openstackVerb, vpnVerb, checkVerb, statusVerb, unstackVerb, cleanVerb];
+export const VERBS: readonly Verb[] = [
+  configVerb,
+  stackVerb,
+  restartVerb,
+  logsVerb,
+  execVerb,
+  openstackVerb,
+  vpnVerb,
+  checkVerb,
+  statusVerb,
+  unstackVerb,
+  cleanVerb,
+];
 
 const GLOBAL_OPTIONS: Record<string, VerbOption> = {
-  localrc: { type: 'string', valueName: 'PATH', description: 'a DevStack localrc or local.conf (default: ./local.conf or ./localrc, else the embedded localrc.example)' },
+  localrc: {
+    type: 'string',
+    valueName: 'PATH',
+    description:
+      'a DevStack localrc or local.conf (default: ./local.conf or ./localrc, else the embedded localrc.example)',
+  },
   help: { type: 'boolean', short: 'h', description: 'show help' },
 };
 
@@ -58,8 +75,14 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
   }
   const verb = VERBS.find((v) => v.name === verbName);
   if (!verb) {
-    const suggestion = closest(verbName, VERBS.map((v) => v.name));
-    throw new UsageError(`unknown verb "${verbName}"${suggestion ? `; did you mean "${suggestion}"?` : ''}`, generalHelp());
+    const suggestion = closest(
+      verbName,
+      VERBS.map((v) => v.name),
+    );
+    throw new UsageError(
+      `unknown verb "${verbName}"${suggestion ? `; did you mean "${suggestion}"?` : ''}`,
+      generalHelp(),
+    );
   }
   const rest = [...argv];
   rest.splice(rest.indexOf(verbName), 1);
@@ -110,7 +133,10 @@ function findVerb(argv: string[]): string | undefined {
 
 function toParseArgs(options: Record<string, VerbOption>) {
   return Object.fromEntries(
-    Object.entries(options).map(([name, o]) => [name, { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) }]),
+    Object.entries(options).map(([name, o]) => [
+      name,
+      { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) },
+    ]),
   );
 }
 
@@ -133,12 +159,21 @@ export function generalHelp(): string {
     'Global options:',
     ...optionLines(GLOBAL_OPTIONS),
     '',
-    'Run `lab <verb> --help` for a verb\'s options.',
+    "Run `lab <verb> --help` for a verb's options.",
   ].join('\n');
 }
 
 function verbHelp(verb: Verb): string {
-  return [`Usage: ${verb.usage}`, '', verb.summary, '', ...verb.details, '', 'Options:', ...optionLines({ ...verb.options, ...GLOBAL_OPTIONS })].join('\n');
+  return [
+    `Usage: ${verb.usage}`,
+    '',
+    verb.summary,
+    '',
+    ...verb.details,
+    '',
+    'Options:',
+    ...optionLines({ ...verb.options, ...GLOBAL_OPTIONS }),
+  ].join('\n');
 }
 
 function report(error: unknown, io: Io): number {

@@ -41,7 +41,11 @@ export interface NetworkInfo extends ResourceInfo {
 }
 
 export class BuildFailed extends OperationError {
-  constructor(readonly tag: string, readonly detail: string, readonly lastLines: string[]) {
+  constructor(
+    readonly tag: string,
+    readonly detail: string,
+    readonly lastLines: string[],
+  ) {
     super(`building ${tag} failed: ${detail}\n${lastLines.map((l) => `    ${l}`).join('\n')}`);
   }
 }
@@ -55,15 +59,27 @@ export interface SubnetHolder {
 }
 
 export class SubnetInUse extends OperationError {
-  constructor(readonly network: string, readonly subnet: string, readonly holders: SubnetHolder[], readonly taken: string[]) {
-    super(`cannot create the network ${network} on ${subnet}: ${holders.map((h) => `the Docker network ${h.network}${h.project ? ` (lab "${h.project}")` : ''} uses ${h.subnet}`).join('; ')}`);
+  constructor(
+    readonly network: string,
+    readonly subnet: string,
+    readonly holders: SubnetHolder[],
+    readonly taken: string[],
+  ) {
+    super(
+      `cannot create the network ${network} on ${subnet}: ${holders.map((h) => `the Docker network ${h.network}${h.project ? ` (lab "${h.project}")` : ''} uses ${h.subnet}`).join('; ')}`,
+    );
   }
 }
 
 /** A Docker call that got no answer within its bound, or whose connection to the engine broke. */
 export class EngineStopped extends OperationError {
-  constructor(readonly step: string, detail: string) {
-    super(`the Docker engine stopped answering during ${step} (${detail}); see whether it runs (docker info; scripts/prepare-host.sh starts one), then run the command again`);
+  constructor(
+    readonly step: string,
+    detail: string,
+  ) {
+    super(
+      `the Docker engine stopped answering during ${step} (${detail}); see whether it runs (docker info; scripts/prepare-host.sh starts one), then run the command again`,
+    );
   }
 }
 
@@ -100,9 +116,16 @@ export class Engine {
   /** Throws a message saying how to get an engine when none answers. */
   async requireEngine(): Promise<void> {
     try {
-      await this.call('a ping', (abortSignal) => (this.docker.ping as (options: object) => Promise<unknown>).call(this.docker, { abortSignal }), Math.min(5000, this.callMs));
+      await this.call(
+        'a ping',
+        (abortSignal) => (this.docker.ping as (options: object) => Promise<unknown>).call(this.docker, { abortSignal }),
+        Math.min(5000, this.callMs),
+      );
     } catch (error) {
-      const detail = error instanceof EngineStopped ? /\((.*)\);/.exec(error.message)?.[1] ?? error.message : (error as Error).message;
+      const detail =
+        error instanceof EngineStopped
+          ? (/\((.*)\);/.exec(error.message)?.[1] ?? error.message)
+          : (error as Error).message;
       throw new OperationError(
         `no Docker engine answers (${detail}): start one with scripts/prepare-host.sh (as root; installs docker.io and starts dockerd), or set DOCKER_HOST`,
       );
@@ -113,7 +136,12 @@ export class Engine {
    * One bounded request: aborted at the bound (so no socket is left waiting and lab can
    * exit), and a broken connection to the engine becomes EngineStopped naming the step.
    */
-  private async call<T>(step: string, request: (signal: AbortSignal) => Promise<T>, ms = this.callMs, outer?: AbortSignal): Promise<T> {
+  private async call<T>(
+    step: string,
+    request: (signal: AbortSignal) => Promise<T>,
+    ms = this.callMs,
+    outer?: AbortSignal,
+  ): Promise<T> {
     const bound = new AbortController();
     const timer = setTimeout(() => bound.abort(), ms);
     const signal = outer ? AbortSignal.any([bound.signal, outer]) : bound.signal;
@@ -132,7 +160,11 @@ export class Engine {
 
   async imageId(ref: string): Promise<string | undefined> {
     try {
-      return (await this.call(`the inspect of image ${ref}`, (abortSignal) => this.docker.getImage(ref).inspect(signalled({}, abortSignal)))).Id;
+      return (
+        await this.call(`the inspect of image ${ref}`, (abortSignal) =>
+          this.docker.getImage(ref).inspect(signalled({}, abortSignal)),
+        )
+      ).Id;
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
@@ -142,7 +174,11 @@ export class Engine {
   /** Tries a pull; false when the image cannot be had (no registry), within the bound. */
   async tryPull(ref: string, timeoutMs: number): Promise<boolean> {
     try {
-      await this.call(`the pull of ${ref}`, async (abortSignal) => followProgress(this.docker, await this.docker.pull(ref, { abortSignal })), timeoutMs);
+      await this.call(
+        `the pull of ${ref}`,
+        async (abortSignal) => followProgress(this.docker, await this.docker.pull(ref, { abortSignal })),
+        timeoutMs,
+      );
       return (await this.imageId(ref)) !== undefined;
     } catch (error) {
       // The engine itself gone is not "no registry": that is said as it is.
@@ -154,7 +190,12 @@ export class Engine {
   /** `docker import` of a root file system tar stream. */
   async importRootfs(tar: Readable, ref: string, changes: string[]): Promise<void> {
     const [repo, tag] = splitRef(ref);
-    await this.call(`the import of ${ref}`, async (abortSignal) => followProgress(this.docker, await this.docker.importImage(tar, { repo, tag, changes, abortSignal } as object)), IMPORT_BOUND_MS);
+    await this.call(
+      `the import of ${ref}`,
+      async (abortSignal) =>
+        followProgress(this.docker, await this.docker.importImage(tar, { repo, tag, changes, abortSignal } as object)),
+      IMPORT_BOUND_MS,
+    );
     if ((await this.imageId(ref)) === undefined) throw new OperationError(`docker import did not produce ${ref}`);
   }
 
@@ -162,7 +203,15 @@ export class Engine {
    * Builds a context directory into `tag`. The build stream's error objects are the
    * failure signal (the API answers 200 even when a RUN step fails).
    */
-  async build(contextDir: string, files: string[], tag: string, buildArgs: Record<string, string>, labels: Record<string, string>, onLine: (line: string) => void, signal?: AbortSignal): Promise<void> {
+  async build(
+    contextDir: string,
+    files: string[],
+    tag: string,
+    buildArgs: Record<string, string>,
+    labels: Record<string, string>,
+    onLine: (line: string) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const lastLines: string[] = [];
     const remember = (line: string) => {
       lastLines.push(line);
@@ -173,11 +222,19 @@ export class Engine {
     await this.call(
       `the build of ${tag}`,
       async (abortSignal) => {
-        const stream = await this.docker.buildImage({ context: contextDir, src: files }, { t: tag, buildargs: buildArgs, labels, rm: true, forcerm: true, abortSignal });
-        await followProgress(this.docker, stream, (event: { stream?: string; error?: string; errorDetail?: { message?: string } }) => {
-          if (event.stream) for (const line of event.stream.split('\n')) if (line.trim() !== '') remember(line.trimEnd());
-          if (event.error || event.errorDetail) failure = event.errorDetail?.message ?? event.error;
-        }).catch((error: Error) => {
+        const stream = await this.docker.buildImage(
+          { context: contextDir, src: files },
+          { t: tag, buildargs: buildArgs, labels, rm: true, forcerm: true, abortSignal },
+        );
+        await followProgress(
+          this.docker,
+          stream,
+          (event: { stream?: string; error?: string; errorDetail?: { message?: string } }) => {
+            if (event.stream)
+              for (const line of event.stream.split('\n')) if (line.trim() !== '') remember(line.trimEnd());
+            if (event.error || event.errorDetail) failure = event.errorDetail?.message ?? event.error;
+          },
+        ).catch((error: Error) => {
           if (abortSignal.aborted) throw error;
           failure ??= error.message;
         });
@@ -186,11 +243,14 @@ export class Engine {
       signal,
     );
     if (failure !== undefined) throw new BuildFailed(tag, failure, lastLines);
-    if ((await this.imageId(tag)) === undefined) throw new BuildFailed(tag, 'the engine reported no error but the image is missing', lastLines);
+    if ((await this.imageId(tag)) === undefined)
+      throw new BuildFailed(tag, 'the engine reported no error but the image is missing', lastLines);
   }
 
   async listImages(label: string): Promise<{ id: string; tags: string[] }[]> {
-    const images = await this.call(`the listing of images labelled ${label}`, (abortSignal) => this.docker.listImages({ filters: { label: [label] }, abortSignal }));
+    const images = await this.call(`the listing of images labelled ${label}`, (abortSignal) =>
+      this.docker.listImages({ filters: { label: [label] }, abortSignal }),
+    );
     return images.map((i) => ({ id: i.Id, tags: i.RepoTags ?? [] }));
   }
 
@@ -203,9 +263,29 @@ export class Engine {
   async ensureNetwork(name: string, labels: Record<string, string>, ipam?: NetworkIpam): Promise<void> {
     if (await this.networkExists(name)) return;
     if (ipam) await this.refuseTakenSubnet(name, ipam.subnet);
-    const IPAM = ipam ? { Driver: 'default', Config: [{ Subnet: ipam.subnet, ...(ipam.ipRange ? { IPRange: ipam.ipRange } : {}), ...(ipam.gateway ? { Gateway: ipam.gateway } : {}) }] } : undefined;
+    const IPAM = ipam
+      ? {
+          Driver: 'default',
+          Config: [
+            {
+              Subnet: ipam.subnet,
+              ...(ipam.ipRange ? { IPRange: ipam.ipRange } : {}),
+              ...(ipam.gateway ? { Gateway: ipam.gateway } : {}),
+            },
+          ],
+        }
+      : undefined;
     try {
-      await this.call(`the creation of network ${name}`, (abortSignal) => this.docker.createNetwork({ Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true, ...(IPAM ? { IPAM } : {}), abortSignal } as Docker.NetworkCreateOptions));
+      await this.call(`the creation of network ${name}`, (abortSignal) =>
+        this.docker.createNetwork({
+          Name: name,
+          Driver: 'bridge',
+          Labels: labels,
+          CheckDuplicate: true,
+          ...(IPAM ? { IPAM } : {}),
+          abortSignal,
+        } as Docker.NetworkCreateOptions),
+      );
     } catch (error) {
       if (!ipam || !isSubnetConflict(error)) throw error;
       // Another network took the subnet between the look and the create.
@@ -224,63 +304,113 @@ export class Engine {
   }
 
   private async networksNamed(name: string): Promise<Docker.NetworkInspectInfo[]> {
-    const networks = await this.call(`the lookup of network ${name}`, (abortSignal) => this.docker.listNetworks({ filters: { name: [name] }, abortSignal }));
+    const networks = await this.call(`the lookup of network ${name}`, (abortSignal) =>
+      this.docker.listNetworks({ filters: { name: [name] }, abortSignal }),
+    );
     return networks.filter((n) => n.Name === name);
   }
 
   /** Throws SubnetInUse when another network of the engine's overlaps `subnet`. */
   private async refuseTakenSubnet(name: string, subnet: string): Promise<void> {
-    const networks = await this.call('the listing of networks', (abortSignal) => this.docker.listNetworks({ abortSignal }));
-    const used = networks.filter((n) => n.Name !== name).flatMap((n) => subnetsOf(n).filter(isCidr).map((subnet) => ({ network: n.Name, subnet, project: n.Labels?.[LABEL.project] })));
+    const networks = await this.call('the listing of networks', (abortSignal) =>
+      this.docker.listNetworks({ abortSignal }),
+    );
+    const used = networks
+      .filter((n) => n.Name !== name)
+      .flatMap((n) =>
+        subnetsOf(n)
+          .filter(isCidr)
+          .map((subnet) => ({ network: n.Name, subnet, project: n.Labels?.[LABEL.project] })),
+      );
     const holders = used.filter((u) => overlaps(u.subnet, subnet));
-    if (holders.length > 0) throw new SubnetInUse(name, subnet, holders, used.map((u) => u.subnet));
+    if (holders.length > 0)
+      throw new SubnetInUse(
+        name,
+        subnet,
+        holders,
+        used.map((u) => u.subnet),
+      );
   }
 
   async connectNetwork(container: string, network: string, aliases: string[], ipv4Address?: string): Promise<void> {
     await this.call(`connecting ${container} to network ${network}`, (abortSignal) =>
-      this.docker.getNetwork(network).connect(signalled({ Container: container, EndpointConfig: { Aliases: aliases, ...(ipv4Address ? { IPAMConfig: { IPv4Address: ipv4Address } } : {}) } }, abortSignal)),
+      this.docker.getNetwork(network).connect(
+        signalled(
+          {
+            Container: container,
+            EndpointConfig: {
+              Aliases: aliases,
+              ...(ipv4Address ? { IPAMConfig: { IPv4Address: ipv4Address } } : {}),
+            },
+          },
+          abortSignal,
+        ),
+      ),
     );
   }
 
   async listNetworks(project: string): Promise<NetworkInfo[]> {
-    const networks = await this.call(`the listing of lab ${project}'s networks`, (abortSignal) => this.docker.listNetworks({ filters: { label: [`${LABEL.project}=${project}`] }, abortSignal }));
+    const networks = await this.call(`the listing of lab ${project}'s networks`, (abortSignal) =>
+      this.docker.listNetworks({ filters: { label: [`${LABEL.project}=${project}`] }, abortSignal }),
+    );
     return networks.map((n) => ({ name: n.Name, labels: n.Labels ?? {}, subnets: subnetsOf(n) }));
   }
 
   async removeNetwork(name: string): Promise<void> {
-    await ignoreNotFound(this.call(`the removal of network ${name}`, (abortSignal) => this.docker.getNetwork(name).remove({ abortSignal })));
+    await ignoreNotFound(
+      this.call(`the removal of network ${name}`, (abortSignal) =>
+        this.docker.getNetwork(name).remove({ abortSignal }),
+      ),
+    );
   }
 
   async ensureVolume(name: string, labels: Record<string, string>): Promise<void> {
     try {
-      await this.call(`the inspect of volume ${name}`, (abortSignal) => this.docker.getVolume(name).inspect({ abortSignal }));
+      await this.call(`the inspect of volume ${name}`, (abortSignal) =>
+        this.docker.getVolume(name).inspect({ abortSignal }),
+      );
     } catch (error) {
       if (!isNotFound(error)) throw error;
-      await this.call(`the creation of volume ${name}`, (abortSignal) => this.docker.createVolume({ Name: name, Labels: labels, abortSignal } as Docker.VolumeCreateOptions));
+      await this.call(`the creation of volume ${name}`, (abortSignal) =>
+        this.docker.createVolume({ Name: name, Labels: labels, abortSignal } as Docker.VolumeCreateOptions),
+      );
     }
   }
 
   async listVolumes(project: string): Promise<ResourceInfo[]> {
-    const { Volumes } = await this.call(`the listing of lab ${project}'s volumes`, (abortSignal) => this.docker.listVolumes({ filters: { label: [`${LABEL.project}=${project}`] }, abortSignal }));
+    const { Volumes } = await this.call(`the listing of lab ${project}'s volumes`, (abortSignal) =>
+      this.docker.listVolumes({ filters: { label: [`${LABEL.project}=${project}`] }, abortSignal }),
+    );
     return (Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
   }
 
   async removeVolume(name: string): Promise<void> {
-    await ignoreNotFound(this.call(`the removal of volume ${name}`, (abortSignal) => this.docker.getVolume(name).remove({ abortSignal })));
+    await ignoreNotFound(
+      this.call(`the removal of volume ${name}`, (abortSignal) => this.docker.getVolume(name).remove({ abortSignal })),
+    );
   }
 
   /** Every project (lab.project value) that has a container, network or volume here. */
   async projects(): Promise<string[]> {
-    const containers = await this.call('the listing of labs', (abortSignal) => this.docker.listContainers({ all: true, filters: { label: [LABEL.project] }, abortSignal }));
-    const networks = await this.call('the listing of labs', (abortSignal) => this.docker.listNetworks({ filters: { label: [LABEL.project] }, abortSignal }));
-    const names = new Set([...containers.map((c) => c.Labels[LABEL.project]), ...networks.map((n) => n.Labels?.[LABEL.project])]);
+    const containers = await this.call('the listing of labs', (abortSignal) =>
+      this.docker.listContainers({ all: true, filters: { label: [LABEL.project] }, abortSignal }),
+    );
+    const networks = await this.call('the listing of labs', (abortSignal) =>
+      this.docker.listNetworks({ filters: { label: [LABEL.project] }, abortSignal }),
+    );
+    const names = new Set([
+      ...containers.map((c) => c.Labels[LABEL.project]),
+      ...networks.map((n) => n.Labels?.[LABEL.project]),
+    ]);
     return [...names].filter((n): n is string => typeof n === 'string').sort();
   }
 
   // ---- containers ----
 
   async listContainers(project: string): Promise<ContainerInfo[]> {
-    const list = await this.call(`the listing of lab ${project}'s containers`, (abortSignal) => this.docker.listContainers({ all: true, filters: { label: [`${LABEL.project}=${project}`] }, abortSignal }));
+    const list = await this.call(`the listing of lab ${project}'s containers`, (abortSignal) =>
+      this.docker.listContainers({ all: true, filters: { label: [`${LABEL.project}=${project}`] }, abortSignal }),
+    );
     const infos = await Promise.all(list.map((c) => this.inspectContainer(c.Id)));
     return infos.filter((i): i is ContainerInfo => i !== undefined);
   }
@@ -288,14 +418,18 @@ export class Engine {
   async inspectContainer(idOrName: string): Promise<ContainerInfo | undefined> {
     let data: Docker.ContainerInspectInfo;
     try {
-      data = await this.call(`the inspect of container ${shortId(idOrName)}`, (abortSignal) => this.docker.getContainer(idOrName).inspect({ abortSignal }));
+      data = await this.call(`the inspect of container ${shortId(idOrName)}`, (abortSignal) =>
+        this.docker.getContainer(idOrName).inspect({ abortSignal }),
+      );
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
     }
     const labels = data.Config.Labels ?? {};
     const ports = Object.entries(data.HostConfig.PortBindings ?? {}).flatMap(([port, bindings]) =>
-      ((bindings as { HostIp?: string; HostPort?: string }[] | null) ?? []).map((b) => `${b.HostIp || '0.0.0.0'}:${b.HostPort}->${port}`),
+      ((bindings as { HostIp?: string; HostPort?: string }[] | null) ?? []).map(
+        (b) => `${b.HostIp || '0.0.0.0'}:${b.HostPort}->${port}`,
+      ),
     );
     return {
       id: data.Id,
@@ -313,18 +447,24 @@ export class Engine {
       ports,
       configHash: labels[LABEL.configHash],
       hostname: data.Config.Hostname,
-      env: Object.fromEntries((data.Config.Env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
+      env: Object.fromEntries(
+        (data.Config.Env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]),
+      ),
     };
   }
 
   async createContainer(options: ContainerCreate): Promise<string> {
-    const container = await this.call(`the creation of container ${options.name ?? ''}`, (abortSignal) => this.docker.createContainer({ ...options, abortSignal } as ContainerCreate));
+    const container = await this.call(`the creation of container ${options.name ?? ''}`, (abortSignal) =>
+      this.docker.createContainer({ ...options, abortSignal } as ContainerCreate),
+    );
     return container.id;
   }
 
   async startContainer(id: string): Promise<void> {
     try {
-      await this.call(`the start of container ${shortId(id)}`, (abortSignal) => this.docker.getContainer(id).start({ abortSignal }));
+      await this.call(`the start of container ${shortId(id)}`, (abortSignal) =>
+        this.docker.getContainer(id).start({ abortSignal }),
+      );
     } catch (error) {
       // 304: already running.
       if ((error as { statusCode?: number }).statusCode !== 304) throw error;
@@ -333,12 +473,20 @@ export class Engine {
 
   /** The engine waits `stopSeconds` before it kills: the bound is that plus the usual one. */
   async restartContainer(id: string, stopSeconds: number): Promise<void> {
-    await this.call(`the restart of container ${shortId(id)}`, (abortSignal) => this.docker.getContainer(id).restart({ t: stopSeconds, abortSignal }), stopSeconds * 1000 + this.callMs);
+    await this.call(
+      `the restart of container ${shortId(id)}`,
+      (abortSignal) => this.docker.getContainer(id).restart({ t: stopSeconds, abortSignal }),
+      stopSeconds * 1000 + this.callMs,
+    );
   }
 
   async stopContainer(id: string, stopSeconds: number): Promise<void> {
     try {
-      await this.call(`the stop of container ${shortId(id)}`, (abortSignal) => this.docker.getContainer(id).stop({ t: stopSeconds, abortSignal }), stopSeconds * 1000 + this.callMs);
+      await this.call(
+        `the stop of container ${shortId(id)}`,
+        (abortSignal) => this.docker.getContainer(id).stop({ t: stopSeconds, abortSignal }),
+        stopSeconds * 1000 + this.callMs,
+      );
     } catch (error) {
       const status = (error as { statusCode?: number }).statusCode;
       if (status !== 304 && !isNotFound(error)) throw error;
@@ -346,14 +494,22 @@ export class Engine {
   }
 
   async removeContainer(id: string): Promise<void> {
-    await ignoreNotFound(this.call(`the removal of container ${shortId(id)}`, (abortSignal) => this.docker.getContainer(id).remove({ force: true, v: false, abortSignal })));
+    await ignoreNotFound(
+      this.call(`the removal of container ${shortId(id)}`, (abortSignal) =>
+        this.docker.getContainer(id).remove({ force: true, v: false, abortSignal }),
+      ),
+    );
   }
 
   /** The last `tail` lines of a container's stdout and stderr, in order. */
   async logTail(id: string, tail: number): Promise<string[]> {
     try {
-      const buffer = (await this.call(`reading the log of container ${shortId(id)}`, (abortSignal) => this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail, follow: false, abortSignal }))) as unknown as Buffer;
-      return demuxBuffer(buffer).split('\n').filter((l) => l !== '');
+      const buffer = (await this.call(`reading the log of container ${shortId(id)}`, (abortSignal) =>
+        this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail, follow: false, abortSignal }),
+      )) as unknown as Buffer;
+      return demuxBuffer(buffer)
+        .split('\n')
+        .filter((l) => l !== '');
     } catch (error) {
       if (isNotFound(error)) return [];
       throw error;
@@ -366,8 +522,21 @@ export class Engine {
    * fractional) until the container stops or `stop` is called; `onEnd` is called once.
    * The bound is on the engine's answer; the stream then lasts as long as the container.
    */
-  async followLogs(id: string, onLine: (timestamp: string, text: string) => void, options: { since?: string; onEnd?: () => void } = {}): Promise<() => void> {
-    const stream = (await this.call(`following the log of container ${shortId(id)}`, (abortSignal) => this.docker.getContainer(id).logs({ stdout: true, stderr: true, follow: true, timestamps: true, ...(options.since ? { since: options.since as unknown as number } : {}), abortSignal }))) as unknown as Readable;
+  async followLogs(
+    id: string,
+    onLine: (timestamp: string, text: string) => void,
+    options: { since?: string; onEnd?: () => void } = {},
+  ): Promise<() => void> {
+    const stream = (await this.call(`following the log of container ${shortId(id)}`, (abortSignal) =>
+      this.docker.getContainer(id).logs({
+        stdout: true,
+        stderr: true,
+        follow: true,
+        timestamps: true,
+        ...(options.since ? { since: options.since as unknown as number } : {}),
+        abortSignal,
+      }),
+    )) as unknown as Readable;
     const lines = new DockerLogLines(onLine);
     stream.on('data', (chunk: Buffer) => lines.write(chunk));
     let ended = false;
@@ -388,17 +557,35 @@ export class Engine {
    * Container start, die and destroy events of one lab, as they happen; `onEnd` is called
    * once when the stream ends, breaks (the engine went away) or is stopped.
    */
-  async containerEvents(project: string, onEvent: (event: { action: string; id: string; service: string }) => void, options: { onEnd?: () => void } = {}): Promise<() => void> {
-    const stream = (await this.call(`subscribing to lab ${project}'s events`, (abortSignal) => this.docker.getEvents({ filters: { type: ['container'], label: [`${LABEL.project}=${project}`], event: ['start', 'die', 'destroy'] }, abortSignal }))) as unknown as Readable;
+  async containerEvents(
+    project: string,
+    onEvent: (event: { action: string; id: string; service: string }) => void,
+    options: { onEnd?: () => void } = {},
+  ): Promise<() => void> {
+    const stream = (await this.call(`subscribing to lab ${project}'s events`, (abortSignal) =>
+      this.docker.getEvents({
+        filters: { type: ['container'], label: [`${LABEL.project}=${project}`], event: ['start', 'die', 'destroy'] },
+        abortSignal,
+      }),
+    )) as unknown as Readable;
     const lines = new LineSplitter((line) => {
       if (line.trim() === '') return;
-      let event: { Action?: string; status?: string; id?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
+      let event: {
+        Action?: string;
+        status?: string;
+        id?: string;
+        Actor?: { ID?: string; Attributes?: Record<string, string> };
+      };
       try {
         event = JSON.parse(line) as typeof event;
       } catch {
         return;
       }
-      onEvent({ action: event.Action ?? event.status ?? '', id: event.Actor?.ID ?? event.id ?? '', service: event.Actor?.Attributes?.[LABEL.service] ?? '' });
+      onEvent({
+        action: event.Action ?? event.status ?? '',
+        id: event.Actor?.ID ?? event.id ?? '',
+        service: event.Actor?.Attributes?.[LABEL.service] ?? '',
+      });
     });
     stream.on('data', (chunk: Buffer) => lines.write(chunk));
     let ended = false;
@@ -417,11 +604,27 @@ export class Engine {
    * Runs a command in a running container with its output passed through; its exit code.
    * Each request is bounded; the command's own run is bounded by `timeoutMs` when given.
    */
-  async execPassThrough(id: string, cmd: string[], stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream, options: ExecOptions = {}): Promise<number> {
+  async execPassThrough(
+    id: string,
+    cmd: string[],
+    stdout: NodeJS.WritableStream,
+    stderr: NodeJS.WritableStream,
+    options: ExecOptions = {},
+  ): Promise<number> {
     const what = `the command ${cmd[0] ?? ''} in container ${shortId(id)}`;
     const Env = Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`);
-    const exec = await this.call(`the start of ${what}`, (abortSignal) => this.docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, ...(Env.length > 0 ? { Env } : {}), abortSignal } as Docker.ExecCreateOptions));
-    const stream = await this.call(`the start of ${what}`, (abortSignal) => exec.start({ hijack: true, stdin: false, abortSignal } as Docker.ExecStartOptions));
+    const exec = await this.call(`the start of ${what}`, (abortSignal) =>
+      this.docker.getContainer(id).exec({
+        Cmd: cmd,
+        AttachStdout: true,
+        AttachStderr: true,
+        ...(Env.length > 0 ? { Env } : {}),
+        abortSignal,
+      } as Docker.ExecCreateOptions),
+    );
+    const stream = await this.call(`the start of ${what}`, (abortSignal) =>
+      exec.start({ hijack: true, stdin: false, abortSignal } as Docker.ExecStartOptions),
+    );
     this.docker.modem.demuxStream(stream, stdout, stderr);
     const finished = new Promise<void>((resolve, reject) => {
       stream.on('end', resolve);
@@ -458,7 +661,11 @@ export class Engine {
 
 function followProgress<T>(docker: Docker, stream: NodeJS.ReadableStream, onEvent?: (event: T) => void): Promise<T[]> {
   return new Promise((resolve, reject) => {
-    docker.modem.followProgress(stream, (error: Error | null, output: T[]) => (error ? reject(error) : resolve(output)), onEvent);
+    docker.modem.followProgress(
+      stream,
+      (error: Error | null, output: T[]) => (error ? reject(error) : resolve(output)),
+      onEvent,
+    );
   });
 }
 
@@ -510,7 +717,10 @@ function signalled<T extends object>(options: T, abortSignal: AbortSignal): T {
 /** The engine's socket is gone, refused or cut: it is not there to answer. */
 function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: string }).code ?? '';
-  return ['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT'].includes(code) || /socket hang up/i.test((error as Error).message ?? '');
+  return (
+    ['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT'].includes(code) ||
+    /socket hang up/i.test((error as Error).message ?? '')
+  );
 }
 
 /** Docker's ids are long; messages name containers by the first twelve characters. */

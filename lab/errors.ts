@@ -20,7 +20,10 @@ export class InputError extends Error {
 
 export class UsageError extends Error {
   readonly exitCode = 2;
-  constructor(message: string, readonly usage?: string) {
+  constructor(
+    message: string,
+    readonly usage?: string,
+  ) {
     super(message);
     this.name = 'UsageError';
   }

@@ -16,10 +16,21 @@ export function get(url: string, timeoutMs = 4000): Promise<Answer> {
 }
 
 /** One request with a JSON body (when given); any status is an answer, not an error. */
-export function request(method: string, url: string, body?: unknown, timeoutMs = 4000, extraHeaders: Record<string, string> = {}): Promise<Answer> {
+export function request(
+  method: string,
+  url: string,
+  body?: unknown,
+  timeoutMs = 4000,
+  extraHeaders: Record<string, string> = {},
+): Promise<Answer> {
   const client = url.startsWith('https:') ? https : http;
   const payload = body === undefined ? undefined : JSON.stringify(body);
-  const headers = { ...extraHeaders, ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }) };
+  const headers = {
+    ...extraHeaders,
+    ...(payload === undefined
+      ? {}
+      : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }),
+  };
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => outgoing.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
     const outgoing = client.request(url, { method, headers, rejectUnauthorized: false }, (response) => {

@@ -40,7 +40,12 @@ export function presentBaseImage(engine: Engine, wanted: string): Promise<BaseIm
   return chooseBaseImage(engine, wanted, () => {}, false);
 }
 
-async function chooseBaseImage(engine: Engine, wanted: string, say: (line: string) => void, acquire: boolean): Promise<BaseImage | undefined> {
+async function chooseBaseImage(
+  engine: Engine,
+  wanted: string,
+  say: (line: string) => void,
+  acquire: boolean,
+): Promise<BaseImage | undefined> {
   const present = await engine.imageId(wanted);
   if (present) return { ref: wanted, id: present, how: 'present' };
   // The base made earlier stands in for the default; no pull is tried again on every stack.
@@ -51,7 +56,8 @@ async function chooseBaseImage(engine: Engine, wanted: string, say: (line: strin
   }
   if (acquire) {
     say(`${wanted} is not in the engine; trying to pull it`);
-    if (await engine.tryPull(wanted, PULL_BOUND_MS)) return { ref: wanted, id: (await engine.imageId(wanted)) ?? '', how: 'pulled' };
+    if (await engine.tryPull(wanted, PULL_BOUND_MS))
+      return { ref: wanted, id: (await engine.imageId(wanted)) ?? '', how: 'pulled' };
   }
   if (made) {
     say(`${wanted} cannot be pulled; using ${MADE_BASE_IMAGE}, made earlier with debootstrap`);
@@ -72,7 +78,11 @@ async function makeBaseImage(engine: Engine, say: (line: string) => void): Promi
     run.all?.on('data', (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach(say));
     const result = await run;
     if (result.exitCode === 3) {
-      throw new OperationError(`cannot make a base image: ${String(result.all).replace(/^make-base-rootfs: /, '').trim()}`);
+      throw new OperationError(
+        `cannot make a base image: ${String(result.all)
+          .replace(/^make-base-rootfs: /, '')
+          .trim()}`,
+      );
     }
     if (result.exitCode !== 0) throw new OperationError(`making the base image failed:\n${String(result.all).trim()}`);
     const tar = execa('tar', ['-C', rootfs, '-c', '.'], { buffer: false, stdout: 'pipe' });
@@ -114,7 +124,12 @@ export function contextImage(context: string, base: BaseImage): ContextImage {
  * (checked or built already), else the tag the context has now and its id in the engine
  * ('not built' when it lacks it).
  */
-export async function serviceImages(engine: Engine, services: readonly { context: string }[], base: BaseImage, known: ReadonlyMap<string, { tag: string; id: string }> = new Map()): Promise<Map<string, { tag: string; id: string }>> {
+export async function serviceImages(
+  engine: Engine,
+  services: readonly { context: string }[],
+  base: BaseImage,
+  known: ReadonlyMap<string, { tag: string; id: string }> = new Map(),
+): Promise<Map<string, { tag: string; id: string }>> {
   const images = new Map(known);
   for (const service of services) {
     if (images.has(service.context)) continue;
@@ -125,7 +140,9 @@ export async function serviceImages(engine: Engine, services: readonly { context
 }
 
 function listContext(context: string): string[] {
-  return (fs.readdirSync(context, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(context, f)).isFile()).sort();
+  return (fs.readdirSync(context, { recursive: true }) as string[])
+    .filter((f) => fs.statSync(path.join(context, f)).isFile())
+    .sort();
 }
 
 export function imageLabels(image: ContextImage): Record<string, string> {

@@ -55,10 +55,16 @@ export async function loadLab(options: LoadOptions = {}): Promise<LoadedLab> {
 
 /** An enable_plugin directory must exist: it is mounted into q-svc and q-vpn. */
 function requirePluginDirectories(config: LabConfig): void {
-  const missing = config.plugins.filter((p) => p.kind === 'directory' && !(p.directory && fs.existsSync(p.directory) && fs.statSync(p.directory).isDirectory()));
+  const missing = config.plugins.filter(
+    (p) =>
+      p.kind === 'directory' && !(p.directory && fs.existsSync(p.directory) && fs.statSync(p.directory).isDirectory()),
+  );
   if (missing.length === 0) return;
   throw new InputError(
-    missing.map((p) => ({ where: `${config.source.localrc} line ${p.line}`, message: `enable_plugin ${p.name} ${p.source}: no such directory (${p.directory}); write the path of your driver's checkout` })),
+    missing.map((p) => ({
+      where: `${config.source.localrc} line ${p.line}`,
+      message: `enable_plugin ${p.name} ${p.source}: no such directory (${p.directory}); write the path of your driver's checkout`,
+    })),
   );
 }
 
@@ -80,10 +86,18 @@ function unreachableClasses(config: LabConfig): Problem[] {
     const parts = classPath.split('.').slice(0, -1);
     if (SHIPPED.has(parts[0] ?? '')) continue;
     const module = parts.join('/');
-    const found = dirs.some((dir) => fs.existsSync(path.join(dir, `${module}.py`)) || fs.existsSync(path.join(dir, module, '__init__.py')));
+    const found = dirs.some(
+      (dir) => fs.existsSync(path.join(dir, `${module}.py`)) || fs.existsSync(path.join(dir, module, '__init__.py')),
+    );
     if (found) continue;
-    const where = dirs.length === 0 ? 'no enable_plugin directory is given' : `no enable_plugin directory (${dirs.join(', ')}) holds ${module}.py`;
-    problems.push({ where: `variable ${variable}`, message: `${classPath} cannot be imported: ${where}; add enable_plugin NAME /path/to/your/checkout, or correct the class path` });
+    const where =
+      dirs.length === 0
+        ? 'no enable_plugin directory is given'
+        : `no enable_plugin directory (${dirs.join(', ')}) holds ${module}.py`;
+    problems.push({
+      where: `variable ${variable}`,
+      message: `${classPath} cannot be imported: ${where}; add enable_plugin NAME /path/to/your/checkout, or correct the class path`,
+    });
   }
   return problems;
 }

@@ -25,7 +25,9 @@ export interface LockOptions {
 
 export function lockWaitMs(env: NodeJS.ProcessEnv = process.env): number {
   const seconds = Number(env.LAB_LOCK_WAIT);
-  return Number.isFinite(seconds) && seconds >= 0 && env.LAB_LOCK_WAIT !== '' && env.LAB_LOCK_WAIT !== undefined ? seconds * 1000 : 600_000;
+  return Number.isFinite(seconds) && seconds >= 0 && env.LAB_LOCK_WAIT !== '' && env.LAB_LOCK_WAIT !== undefined
+    ? seconds * 1000
+    : 600_000;
 }
 
 function socketName(project: string): string {
@@ -33,7 +35,12 @@ function socketName(project: string): string {
 }
 
 /** Runs `work` holding the lab's lock; the lock is released when it ends. */
-export async function withLabLock<T>(project: string, verb: string, work: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+export async function withLabLock<T>(
+  project: string,
+  verb: string,
+  work: () => Promise<T>,
+  options: LockOptions = {},
+): Promise<T> {
   const release = await acquireLabLock(project, verb, options);
   try {
     return await work();
@@ -52,10 +59,14 @@ export async function acquireLabLock(project: string, verb: string, options: Loc
     if (server) return () => server.close();
     const holder = await askHolder(project);
     if (Date.now() >= deadline) {
-      throw new OperationError(`lab "${project}" is busy: ${describe(holder)}; gave up after ${Math.round(waitMs / 1000)} s (LAB_LOCK_WAIT sets how long to wait). Run the command again when it has ended`);
+      throw new OperationError(
+        `lab "${project}" is busy: ${describe(holder)}; gave up after ${Math.round(waitMs / 1000)} s (LAB_LOCK_WAIT sets how long to wait). Run the command again when it has ended`,
+      );
     }
     if (Date.now() - toldAt >= 30_000) {
-      options.say?.(`lab "${project}" is busy: ${describe(holder)}; waiting for it (at most ${Math.round((deadline - Date.now()) / 1000)} s more; Ctrl-C to give up)`);
+      options.say?.(
+        `lab "${project}" is busy: ${describe(holder)}; waiting for it (at most ${Math.round((deadline - Date.now()) / 1000)} s more; Ctrl-C to give up)`,
+      );
       toldAt = Date.now();
     }
     await sleep(Math.min(500, Math.max(0, deadline - Date.now())), options.signal);
@@ -71,7 +82,9 @@ function describe(holder: LockHolder | undefined): string {
 function tryBind(project: string, me: LockHolder): Promise<net.Server | undefined> {
   return new Promise((resolve, reject) => {
     const server = net.createServer((socket) => socket.end(`${JSON.stringify(me)}\n`));
-    server.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' ? resolve(undefined) : reject(error)));
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      error.code === 'EADDRINUSE' ? resolve(undefined) : reject(error),
+    );
     server.listen(socketName(project), () => {
       // Holding the lock must never keep lab from exiting.
       server.unref();

@@ -24,7 +24,9 @@ const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^:/?#\s]*:)([^\s/?#]+)@/gi;
 export function maskSecrets(text: string, secrets: Iterable<string>): string {
   let masked = text;
   for (const form of secretForms(secrets)) masked = masked.split(form).join(MASK);
-  return masked.replace(URL_PASSWORD, (whole, head: string, secret: string) => (secret === MASK ? whole : `${head}${MASK}@`));
+  return masked.replace(URL_PASSWORD, (whole, head: string, secret: string) =>
+    secret === MASK ? whole : `${head}${MASK}@`,
+  );
 }
 
 /**
@@ -37,7 +39,8 @@ export function maskValue(value: unknown, secrets: Iterable<string>): unknown {
   const walk = (v: unknown): unknown => {
     if (typeof v === 'string') return maskSecrets(v, forms);
     if (Array.isArray(v)) return v.map(walk);
-    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, inner]) => [k, walk(inner)]));
+    if (v !== null && typeof v === 'object')
+      return Object.fromEntries(Object.entries(v).map(([k, inner]) => [k, walk(inner)]));
     return v;
   };
   return walk(value);

@@ -11,10 +11,13 @@ import type { LoadedLab } from './load.js';
 import { packageRoot } from './paths.js';
 
 export function mountedContents(lab: LoadedLab, catalog: Catalog): Map<string, string> {
-  const contents = new Map(lab.rendering.files.map((f) => [renderedPath(lab.config.labDir, f.spec.containerPath), f.document.toString()]));
+  const contents = new Map(
+    lab.rendering.files.map((f) => [renderedPath(lab.config.labDir, f.spec.containerPath), f.document.toString()]),
+  );
   for (const service of catalog.services) {
     for (const mount of service.mounts) {
-      if (mount.kind !== 'bind' || contents.has(mount.source) || !mount.source.startsWith(packageRoot + path.sep)) continue;
+      if (mount.kind !== 'bind' || contents.has(mount.source) || !mount.source.startsWith(packageRoot + path.sep))
+        continue;
       contents.set(mount.source, digest(mount.source));
     }
   }
@@ -24,7 +27,11 @@ export function mountedContents(lab: LoadedLab, catalog: Catalog): Map<string, s
 function digest(source: string): string {
   const hash = createHash('sha256');
   if (!fs.existsSync(source)) return 'missing';
-  const files = fs.statSync(source).isDirectory() ? (fs.readdirSync(source, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(source, f)).isFile()).sort() : [''];
+  const files = fs.statSync(source).isDirectory()
+    ? (fs.readdirSync(source, { recursive: true }) as string[])
+        .filter((f) => fs.statSync(path.join(source, f)).isFile())
+        .sort()
+    : [''];
   for (const file of files) {
     hash.update(`${file}\n`);
     hash.update(fs.readFileSync(path.join(source, file)));

@@ -49,13 +49,21 @@ export function resourceName(project: string, name: string): string {
   return `${project}-${name}`;
 }
 
-export function planLab(config: LabConfig, catalog: Catalog, images: Map<string, { tag: string; id: string }>, mounted: Map<string, string>): Plan {
+export function planLab(
+  config: LabConfig,
+  catalog: Catalog,
+  images: Map<string, { tag: string; id: string }>,
+  mounted: Map<string, string>,
+): Plan {
   const project = config.labName;
   const warnings: Problem[] = [];
   const enabled = catalog.services.filter((s) => config.enabledServices.includes(s.partOf));
   const enabledNames = new Set(enabled.map((s) => s.name));
   for (const name of config.enabledServices.filter((n) => !catalog.services.some((s) => s.partOf === n))) {
-    warnings.push({ where: 'ENABLED_SERVICES', message: `${name} is enabled, but the catalog (compose/lab.yaml) has no container for it; it is not started` });
+    warnings.push({
+      where: 'ENABLED_SERVICES',
+      message: `${name} is enabled, but the catalog (compose/lab.yaml) has no container for it; it is not started`,
+    });
   }
   const projectLabels = { [LABEL.project]: project };
 
@@ -65,17 +73,43 @@ export function planLab(config: LabConfig, catalog: Catalog, images: Map<string,
     const waitsFor = service.dependsOn.filter((d) => {
       if (enabledNames.has(d.service)) return true;
       const needed = catalog.services.find((s) => s.name === d.service)?.partOf ?? d.service;
-      warnings.push({ where: 'ENABLED_SERVICES', message: `${service.partOf} needs ${needed}, which is not enabled; ${service.partOf} will start without it and may not become ready` });
+      warnings.push({
+        where: 'ENABLED_SERVICES',
+        message: `${service.partOf} needs ${needed}, which is not enabled; ${service.partOf} will start without it and may not become ready`,
+      });
       return false;
     });
     const withCode = withPlugins(service, config);
     const create = createOptions(project, withCode, image.tag);
     const binds = withCode.mounts.filter((m) => m.kind === 'bind');
-    const configHash = hashOf({ create, networks: service.networks, imageId: image.id, mounted: binds.map((m) => [m.source, mounted.get(m.source) ?? null]) });
-    const parts = configParts(create, service, image, binds.flatMap((m) => (mounted.has(m.source) ? [[m.target, mounted.get(m.source) ?? ''] as const] : [])));
+    const configHash = hashOf({
+      create,
+      networks: service.networks,
+      imageId: image.id,
+      mounted: binds.map((m) => [m.source, mounted.get(m.source) ?? null]),
+    });
+    const parts = configParts(
+      create,
+      service,
+      image,
+      binds.flatMap((m) => (mounted.has(m.source) ? [[m.target, mounted.get(m.source) ?? ''] as const] : [])),
+    );
     create.Labels = { ...create.Labels, [LABEL.configHash]: configHash, [LABEL.configParts]: JSON.stringify(parts) };
-    const extraNetworks = service.networks.slice(1).map((n) => ({ name: resourceName(project, n.name), aliases: n.aliases, ...(n.ipv4Address ? { ipv4Address: n.ipv4Address } : {}) }));
-    return { service, containerName: containerName(project, service.name), image: image.tag, create, configHash, parts, extraNetworks, waitsFor };
+    const extraNetworks = service.networks.slice(1).map((n) => ({
+      name: resourceName(project, n.name),
+      aliases: n.aliases,
+      ...(n.ipv4Address ? { ipv4Address: n.ipv4Address } : {}),
+    }));
+    return {
+      service,
+      containerName: containerName(project, service.name),
+      image: image.tag,
+      create,
+      configHash,
+      parts,
+      extraNetworks,
+      waitsFor,
+    };
   });
 
   // A dependency cycle would leave every service of it waiting for the others.
@@ -85,7 +119,10 @@ export function planLab(config: LabConfig, catalog: Catalog, images: Map<string,
     project,
     services,
     networks: planNetworks(config, catalog),
-    volumes: [...usedVolumes].map((v) => ({ name: resourceName(project, v), labels: { ...projectLabels, [LABEL.service]: v } })),
+    volumes: [...usedVolumes].map((v) => ({
+      name: resourceName(project, v),
+      labels: { ...projectLabels, [LABEL.service]: v },
+    })),
     warnings,
   };
 }
@@ -93,10 +130,19 @@ export function planLab(config: LabConfig, catalog: Catalog, images: Map<string,
 /** The lab's networks: those its enabled services use, each with a hash of its addressing (a change is drift). */
 export function planNetworks(config: LabConfig, catalog: Catalog): Plan['networks'] {
   const project = config.labName;
-  const used = new Set(catalog.services.filter((s) => config.enabledServices.includes(s.partOf)).flatMap((s) => s.networks.map((n) => n.name)));
+  const used = new Set(
+    catalog.services
+      .filter((s) => config.enabledServices.includes(s.partOf))
+      .flatMap((s) => s.networks.map((n) => n.name)),
+  );
   return [...used].map((n) => ({
     name: resourceName(project, n),
-    labels: { [LABEL.project]: project, [LABEL.service]: n, [LABEL.labDir]: config.labDir, [LABEL.configHash]: hashOf(catalog.ipam[n] ?? null) },
+    labels: {
+      [LABEL.project]: project,
+      [LABEL.service]: n,
+      [LABEL.labDir]: config.labDir,
+      [LABEL.configHash]: hashOf(catalog.ipam[n] ?? null),
+    },
     ...(catalog.ipam[n] ? { ipam: catalog.ipam[n] } : {}),
   }));
 }
@@ -114,15 +160,26 @@ export function pluginMountPoint(name: string): string {
 function withPlugins(service: CatalogService, config: LabConfig): CatalogService {
   const plugins = config.plugins.filter((p) => p.kind === 'directory' && p.directory !== undefined);
   if (!service.plugins || plugins.length === 0) return service;
-  const mounts = plugins.map((p) => ({ kind: 'bind' as const, source: p.directory as string, target: pluginMountPoint(p.name), readOnly: true }));
+  const mounts = plugins.map((p) => ({
+    kind: 'bind' as const,
+    source: p.directory as string,
+    target: pluginMountPoint(p.name),
+    readOnly: true,
+  }));
   const pythonPath = plugins.map((p) => pluginMountPoint(p.name)).join(':');
-  return { ...service, mounts: [...service.mounts, ...mounts], environment: { ...service.environment, PYTHONPATH: pythonPath, PYTHONDONTWRITEBYTECODE: '1' } };
+  return {
+    ...service,
+    mounts: [...service.mounts, ...mounts],
+    environment: { ...service.environment, PYTHONPATH: pythonPath, PYTHONDONTWRITEBYTECODE: '1' },
+  };
 }
 
 function createOptions(project: string, service: CatalogService, image: string): ContainerCreate {
   const ns = (ms: number) => Math.round(ms * 1e6);
   const exposed = Object.fromEntries(service.ports.map((p) => [`${p.containerPort}/tcp`, {}]));
-  const bindings = Object.fromEntries(service.ports.map((p) => [`${p.containerPort}/tcp`, [{ HostIp: p.hostIp, HostPort: String(p.hostPort) }]]));
+  const bindings = Object.fromEntries(
+    service.ports.map((p) => [`${p.containerPort}/tcp`, [{ HostIp: p.hostIp, HostPort: String(p.hostPort) }]]),
+  );
   const [first] = service.networks;
   const network = first ? resourceName(project, first.name) : 'none';
   return {
@@ -134,10 +191,21 @@ function createOptions(project: string, service: CatalogService, image: string):
     Labels: { [LABEL.project]: project, [LABEL.service]: service.name, [LABEL.partOf]: service.partOf },
     ExposedPorts: exposed,
     ...(service.healthcheck
-      ? { Healthcheck: { Test: service.healthcheck.test, Interval: ns(service.healthcheck.intervalMs), Timeout: ns(service.healthcheck.timeoutMs), Retries: service.healthcheck.retries, StartPeriod: ns(service.healthcheck.startPeriodMs) } }
+      ? {
+          Healthcheck: {
+            Test: service.healthcheck.test,
+            Interval: ns(service.healthcheck.intervalMs),
+            Timeout: ns(service.healthcheck.timeoutMs),
+            Retries: service.healthcheck.retries,
+            StartPeriod: ns(service.healthcheck.startPeriodMs),
+          },
+        }
       : {}),
     HostConfig: {
-      Binds: service.mounts.map((m) => `${m.kind === 'volume' ? resourceName(project, m.source) : m.source}:${m.target}${m.readOnly ? ':ro' : ''}`),
+      Binds: service.mounts.map(
+        (m) =>
+          `${m.kind === 'volume' ? resourceName(project, m.source) : m.source}:${m.target}${m.readOnly ? ':ro' : ''}`,
+      ),
       PortBindings: bindings,
       CapAdd: service.capAdd,
       SecurityOpt: service.securityOpt,
@@ -146,11 +214,20 @@ function createOptions(project: string, service: CatalogService, image: string):
       // The catalog says per service: Neutron's services stay down when they crash (their
       // log says why, as in DevStack); the broker, the database and the peers come back.
       RestartPolicy: { Name: service.restart },
-      ...(service.memLimitBytes !== undefined ? { Memory: service.memLimitBytes, MemorySwap: service.memLimitBytes } : {}),
+      ...(service.memLimitBytes !== undefined
+        ? { Memory: service.memLimitBytes, MemorySwap: service.memLimitBytes }
+        : {}),
       // A real init reaps the children agents spawn (dnsmasq, charon, privsep helpers).
       Init: true,
     },
-    NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: first?.aliases ?? [], ...(first?.ipv4Address ? { IPAMConfig: { IPv4Address: first.ipv4Address } } : {}) } } },
+    NetworkingConfig: {
+      EndpointsConfig: {
+        [network]: {
+          Aliases: first?.aliases ?? [],
+          ...(first?.ipv4Address ? { IPAMConfig: { IPv4Address: first.ipv4Address } } : {}),
+        },
+      },
+    },
   };
 }
 
@@ -160,7 +237,12 @@ function hashOf(value: unknown): string {
 
 const shortHash = (value: unknown) => hashOf(value).slice(0, 12);
 
-function configParts(create: ContainerCreate, service: CatalogService, image: { tag: string; id: string }, files: readonly (readonly [string, string])[]): ConfigParts {
+function configParts(
+  create: ContainerCreate,
+  service: CatalogService,
+  image: { tag: string; id: string },
+  files: readonly (readonly [string, string])[],
+): ConfigParts {
   const { Env, Cmd, ExposedPorts, HostConfig, NetworkingConfig, Labels: _labels, Image: _image, ...container } = create;
   const { Binds, PortBindings, NetworkMode, ...host } = HostConfig ?? {};
   const id = image.id.replace(/^sha256:/, '').slice(0, 12);
@@ -184,7 +266,16 @@ export function startOrder(plans: ServicePlan[]): ServicePlan[] {
   const order: ServicePlan[] = [];
   while (order.length < plans.length) {
     const next = plans.find((p) => !done.has(p.service.name) && p.waitsFor.every((w) => done.has(w.service)));
-    if (!next) throw new InputError([{ where: 'compose/lab.yaml', message: `depends_on makes a cycle among ${plans.filter((p) => !done.has(p.service.name)).map((p) => p.service.name).join(', ')}; remove one of the dependencies` }]);
+    if (!next)
+      throw new InputError([
+        {
+          where: 'compose/lab.yaml',
+          message: `depends_on makes a cycle among ${plans
+            .filter((p) => !done.has(p.service.name))
+            .map((p) => p.service.name)
+            .join(', ')}; remove one of the dependencies`,
+        },
+      ]);
     done.add(next.service.name);
     order.push(next);
   }

@@ -22,7 +22,11 @@ export interface PollOptions<T> {
 }
 
 export class PollTimeout extends OperationError {
-  constructor(readonly what: string, readonly timeoutMs: number, readonly observation: string | undefined) {
+  constructor(
+    readonly what: string,
+    readonly timeoutMs: number,
+    readonly observation: string | undefined,
+  ) {
     super(`no ${what} within ${timeoutMs / 1000} s${observation === undefined ? '' : ` (last seen: ${observation})`}`);
   }
 }
@@ -32,7 +36,8 @@ export class PollTimeout extends OperationError {
  * the bound; the bound is tested after each round, then the next waits `intervalMs`.
  */
 export async function poll<T>(options: PollOptions<T>): Promise<T> {
-  if (options.deadline === undefined && options.timeoutMs === undefined) throw new Error(`poll for ${options.what}: no bound`);
+  if (options.deadline === undefined && options.timeoutMs === undefined)
+    throw new Error(`poll for ${options.what}: no bound`);
   const started = Date.now();
   const deadline = options.deadline ?? started + (options.timeoutMs ?? 0);
   const signal = options.signal ?? new AbortController().signal;

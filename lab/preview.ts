@@ -26,7 +26,10 @@ export async function previewStack(lab: LoadedLab, engine: Engine, restart?: rea
   const enabled = catalog.services.filter((s) => lab.config.enabledServices.includes(s.partOf));
   const images = await serviceImages(engine, enabled, base);
   const plan = planLab(lab.config, catalog, images, mountedContents(lab, catalog));
-  const [containers, networks] = await Promise.all([engine.listContainers(plan.project), engine.listNetworks(plan.project)]);
+  const [containers, networks] = await Promise.all([
+    engine.listContainers(plan.project),
+    engine.listNetworks(plan.project),
+  ]);
   return {
     base: { ref: base.ref, present: found !== undefined },
     images: [...images.values()].map((i) => ({ tag: i.tag, present: i.id !== 'not built' })),

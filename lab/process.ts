@@ -108,7 +108,14 @@ function collect(streams: Readable[]): string[] {
 /** Runs `command` within `limitMs`; never rejects for the child's sake, says how it ended. */
 export function runBounded(command: string, args: string[], options: BoundedOptions): Promise<BoundedResult> {
   const extra = options.extraOutputs ?? 0;
-  if (options.signal?.aborted) return Promise.resolve({ exitCode: null, signal: null, outputs: Array<string>(2 + extra).fill(''), timedOut: false, aborted: true });
+  if (options.signal?.aborted)
+    return Promise.resolve({
+      exitCode: null,
+      signal: null,
+      outputs: Array<string>(2 + extra).fill(''),
+      timedOut: false,
+      aborted: true,
+    });
   installExitHook();
   const child = start(command, args, options);
   const streams = child.stdio.slice(1, 3 + extra) as Readable[];
@@ -132,7 +139,13 @@ export function runBounded(command: string, args: string[], options: BoundedOpti
       if (child.pid !== undefined) endGroup(child.pid, options.graceMs ?? DEFAULT_GRACE_MS, () => watch.destroy());
       // Stop waiting: a grandchild may hold a pipe open however long it likes.
       for (const stream of streams) stream.destroy();
-      resolve({ exitCode: child.exitCode, signal: child.signalCode, outputs: texts, timedOut: how.timedOut === true, aborted: how.aborted === true });
+      resolve({
+        exitCode: child.exitCode,
+        signal: child.signalCode,
+        outputs: texts,
+        timedOut: how.timedOut === true,
+        aborted: how.aborted === true,
+      });
     };
     const timer = setTimeout(() => finish({ timedOut: true }), options.limitMs);
     const onAbort = () => finish({ aborted: true });
@@ -142,7 +155,11 @@ export function runBounded(command: string, args: string[], options: BoundedOpti
     const maybeDone = () => {
       if (open === 0 && (child.exitCode !== null || child.signalCode !== null)) finish({});
     };
-    for (const stream of streams) stream.on('close', () => { open--; maybeDone(); });
+    for (const stream of streams)
+      stream.on('close', () => {
+        open--;
+        maybeDone();
+      });
     child.on('exit', maybeDone);
     child.on('error', () => finish({}));
   });

@@ -31,7 +31,11 @@ export interface ReconcileMode {
   restart?: readonly string[];
 }
 
-export function reconcile(plan: Plan, containers: readonly ObservedContainer[], mode: ReconcileMode = {}): ServiceStep[] {
+export function reconcile(
+  plan: Plan,
+  containers: readonly ObservedContainer[],
+  mode: ReconcileMode = {},
+): ServiceStep[] {
   const found = (name: string) => containers.find((c) => c.service === name);
   const targets = mode.restart ? plan.services.filter((p) => mode.restart?.includes(p.service.partOf)) : plan.services;
   const needed = mode.restart ? dependenciesOf(plan, targets) : new Map<string, string>();
@@ -39,12 +43,22 @@ export function reconcile(plan: Plan, containers: readonly ObservedContainer[], 
     const container = found(p.service.name);
     if (targets.includes(p)) return mode.restart ? restartStep(p, container) : stackStep(p, container);
     const waiter = needed.get(p.service.name);
-    return waiter ? dependencyStep(p, container, waiter) : step(p, 'keep', mode.restart ? 'not asked to restart' : 'up to date');
+    return waiter
+      ? dependencyStep(p, container, waiter)
+      : step(p, 'keep', mode.restart ? 'not asked to restart' : 'up to date');
   });
   if (mode.restart) return steps;
   const wanted = new Set(plan.services.map((p) => p.service.name));
   const orphans = containers.filter((c) => !wanted.has(c.service));
-  return [...steps, ...orphans.map((c): ServiceStep => ({ service: c.service, partOf: c.partOf, action: 'remove', cause: 'no longer in ENABLED_SERVICES' }))];
+  return [
+    ...steps,
+    ...orphans.map((c): ServiceStep => ({
+      service: c.service,
+      partOf: c.partOf,
+      action: 'remove',
+      cause: 'no longer in ENABLED_SERVICES',
+    })),
+  ];
 }
 
 function step(p: ServicePlan, action: StepAction, cause: string, done = false): ServiceStep {
@@ -76,7 +90,10 @@ function oneShotStep(p: ServicePlan, container: ObservedContainer): ServiceStep 
 /** A service a restarted one waits for: started if it is not running, never recreated by a restart. */
 function dependencyStep(p: ServicePlan, container: ObservedContainer | undefined, waiter: string): ServiceStep {
   if (!container) return step(p, 'create', `${waiter} waits for it, and it has no container`);
-  if (p.service.oneShot) return container.state === 'exited' && container.exitCode === 0 ? step(p, 'keep', 'ran to completion', true) : step(p, 'recreate', `${waiter} waits for it, and its last run did not complete`);
+  if (p.service.oneShot)
+    return container.state === 'exited' && container.exitCode === 0
+      ? step(p, 'keep', 'ran to completion', true)
+      : step(p, 'recreate', `${waiter} waits for it, and its last run did not complete`);
   if (container.state === 'running') return step(p, 'keep', `not asked to restart; ${waiter} waits for it`);
   return step(p, 'start', `${waiter} waits for it (${stateWords(container)})`);
 }
@@ -113,9 +130,11 @@ export function changeCause(planned: ConfigParts, container: ObservedContainer):
     if (!(target in recorded.files)) causes.push(`now mounts ${file}`);
     else if (recorded.files[target] !== hash) causes.push(`rendered ${file} changed`);
   }
-  for (const target of Object.keys(recorded.files)) if (!(target in planned.files)) causes.push(`no longer mounts ${target.split('/').pop() ?? target}`);
+  for (const target of Object.keys(recorded.files))
+    if (!(target in planned.files)) causes.push(`no longer mounts ${target.split('/').pop() ?? target}`);
   const options = new Set([...Object.keys(planned.options), ...Object.keys(recorded.options)]);
-  for (const key of [...options].sort()) if (planned.options[key] !== recorded.options[key]) causes.push(`its ${key} changed`);
+  for (const key of [...options].sort())
+    if (planned.options[key] !== recorded.options[key]) causes.push(`its ${key} changed`);
   return causes.length > 0 ? causes.join('; ') : 'its config hash changed';
 }
 
@@ -159,12 +178,22 @@ export interface ObservedNetwork {
 export function reconcileNetworks(networks: Plan['networks'], observed: readonly ObservedNetwork[]): NetworkStep[] {
   return networks.map((network): NetworkStep => {
     const found = observed.find((n) => n.name === network.name);
-    if (!found) return { network: network.name, action: 'create', cause: network.ipam ? `subnet ${network.ipam.subnet}` : 'an address range Docker picks' };
+    if (!found)
+      return {
+        network: network.name,
+        action: 'create',
+        cause: network.ipam ? `subnet ${network.ipam.subnet}` : 'an address range Docker picks',
+      };
     const recorded = found.labels[LABEL.configHash];
-    const same = recorded !== undefined ? recorded === network.labels[LABEL.configHash] : !network.ipam || found.subnets.includes(network.ipam.subnet);
+    const same =
+      recorded !== undefined
+        ? recorded === network.labels[LABEL.configHash]
+        : !network.ipam || found.subnets.includes(network.ipam.subnet);
     if (same) return { network: network.name, action: 'keep', cause: 'up to date' };
     const was = found.subnets.join(', ') || 'an address range Docker picked';
-    const now = network.ipam ? `${network.ipam.subnet}${network.ipam.ipRange ? ` (Docker's part ${network.ipam.ipRange})` : ''}` : 'an address range Docker picks';
+    const now = network.ipam
+      ? `${network.ipam.subnet}${network.ipam.ipRange ? ` (Docker's part ${network.ipam.ipRange})` : ''}`
+      : 'an address range Docker picks';
     return { network: network.name, action: 'conflict', cause: `made with ${was}; the lab now says ${now}` };
   });
 }

@@ -4,7 +4,14 @@
 // independent services start in parallel, each after what it depends on is ready, each
 // with a bounded readiness wait.
 import { NeutronClient } from './neutron/client.js';
-import { ensureInitialNetworks, plumbedInQVpn, PRIVATE_NETWORK, PUBLIC_NETWORK, ROUTER, waitRouterWired } from './neutron/networks.js';
+import {
+  ensureInitialNetworks,
+  plumbedInQVpn,
+  PRIVATE_NETWORK,
+  PUBLIC_NETWORK,
+  ROUTER,
+  waitRouterWired,
+} from './neutron/networks.js';
 import { Listr, PRESET_TIMER, type ListrTask } from 'listr2';
 import { catalogVariables, loadCatalog, type CatalogService, type Condition } from './catalog.js';
 import { mountedContents } from './mounted.js';
@@ -21,9 +28,20 @@ import { ensureFollower } from './logs/control.js';
 import { subnetAdvice } from './subnets.js';
 import { maskSecrets } from './mask.js';
 import { planLab, planNetworks, type Plan, type ServicePlan } from './plan.js';
-import { agentAlive, completed, failOnLog, healthy, httpOk, logLine, NotReady, running, type WaitContext } from './waits.js';
+import {
+  agentAlive,
+  completed,
+  failOnLog,
+  healthy,
+  httpOk,
+  logLine,
+  NotReady,
+  running,
+  type WaitContext,
+} from './waits.js';
 
-export type ServiceAction = 'up to date' | 'started' | 'created' | 'recreated' | 'restarted' | 'already done' | 'reconnected';
+export type ServiceAction =
+  'up to date' | 'started' | 'created' | 'recreated' | 'restarted' | 'already done' | 'reconnected';
 
 export interface ServiceOutcome {
   service: string;
@@ -72,11 +90,19 @@ export interface StackOptions {
 }
 
 /** The result while the run fills it in. */
-type PartialResult = Omit<StackResult, 'base' | 'totalMs' | 'follower' | 'networksCreated' | 'networksMs'> & { networksCreated?: string[]; networksMs?: number; base?: BaseImage; follower?: StackResult['follower'] };
+type PartialResult = Omit<StackResult, 'base' | 'totalMs' | 'follower' | 'networksCreated' | 'networksMs'> & {
+  networksCreated?: string[];
+  networksMs?: number;
+  base?: BaseImage;
+  follower?: StackResult['follower'];
+};
 
 /** A stack or restart that failed; `notReady` when a service did not become ready. */
 export class StackFailed extends OperationError {
-  constructor(message: string, readonly notReady: boolean) {
+  constructor(
+    message: string,
+    readonly notReady: boolean,
+  ) {
     super(message);
   }
 }
@@ -100,7 +126,10 @@ export async function stackLab(options: StackOptions): Promise<StackResult> {
   const engine = new Engine();
   await engine.requireEngine();
   signal.throwIfAborted();
-  const release = await acquireLabLock(loaded.config.labName, options.restart ? 'restart' : 'stack', { ...(options.notice ? { say: options.notice } : {}), signal });
+  const release = await acquireLabLock(loaded.config.labName, options.restart ? 'restart' : 'stack', {
+    ...(options.notice ? { say: options.notice } : {}),
+    signal,
+  });
   try {
     // Under the lock: passwords a concurrent first run stored are read, not made twice.
     return await stackLocked(loaded.again(), engine, options, signal, began);
@@ -109,10 +138,19 @@ export async function stackLab(options: StackOptions): Promise<StackResult> {
   }
 }
 
-async function stackLocked(lab: LoadedLab, engine: Engine, options: StackOptions, signal: AbortSignal, began: number): Promise<StackResult> {
+async function stackLocked(
+  lab: LoadedLab,
+  engine: Engine,
+  options: StackOptions,
+  signal: AbortSignal,
+  began: number,
+): Promise<StackResult> {
   const catalog = loadCatalog(catalogVariables(lab.config));
   // Before anything is written: a lab whose network moved is refused as it stands.
-  refuseNetworkConflicts(reconcileNetworks(planNetworks(lab.config, catalog), await engine.listNetworks(lab.config.labName)), lab.config);
+  refuseNetworkConflicts(
+    reconcileNetworks(planNetworks(lab.config, catalog), await engine.listNetworks(lab.config.labName)),
+    lab.config,
+  );
   persistLab(lab);
   requireWritableLogDir(lab.config);
   options.onLoaded?.(lab);
@@ -126,20 +164,56 @@ async function stackLocked(lab: LoadedLab, engine: Engine, options: StackOptions
 
   // Images first: the plan's hashes hold their ids.
   const images = new Map<string, { tag: string; id: string }>();
-  await runTasks([baseImageTask(engine, config, result), { title: 'Images', task: (_, task) => task.newListr([...new Set(touched.map((s) => s.context))].map((context) => imageTask(engine, context, result, images, signal)), { concurrent: true, exitOnError: true }) }], options, signal);
+  await runTasks(
+    [
+      baseImageTask(engine, config, result),
+      {
+        title: 'Images',
+        task: (_, task) =>
+          task.newListr(
+            [...new Set(touched.map((s) => s.context))].map((context) =>
+              imageTask(engine, context, result, images, signal),
+            ),
+            { concurrent: true, exitOnError: true },
+          ),
+      },
+    ],
+    options,
+    signal,
+  );
   const base = result.base as BaseImage;
   // Services a restart does not touch: the tag their context has now (not built here).
-  const plan = planLab(config, catalog, await serviceImages(engine, enabled, base, images), mountedContents(lab, catalog));
+  const plan = planLab(
+    config,
+    catalog,
+    await serviceImages(engine, enabled, base, images),
+    mountedContents(lab, catalog),
+  );
   plan.warnings.forEach(warn);
 
   // Decide, then do.
   const containers = await engine.listContainers(plan.project);
-  const decided: Decided = { steps: reconcile(plan, containers, restarting ? { restart: restarting } : {}), containers, restarting };
+  const decided: Decided = {
+    steps: reconcile(plan, containers, restarting ? { restart: restarting } : {}),
+    containers,
+    restarting,
+  };
   const tasks = doTasks(engine, lab, plan, decided, result, signal, began);
   const failures = await runTasks(tasks, options, signal);
-  if (failures.length > 0) throw new StackFailed(failures.map((e) => e.message).join('\n'), failures.some((e) => e instanceof NotReady));
+  if (failures.length > 0)
+    throw new StackFailed(
+      failures.map((e) => e.message).join('\n'),
+      failures.some((e) => e instanceof NotReady),
+    );
   if (restarting) result.stale = [...new Set(await staleOthers(engine, plan, restarting))];
-  return { ...result, base, follower: result.follower ?? 'running', networksCreated: result.networksCreated ?? [], networksMs: result.networksMs ?? 0, totalMs: Date.now() - began };
+  return {
+    ...result,
+    base,
+    follower: result.follower ?? 'running',
+    networksCreated: result.networksCreated ?? [],
+    networksMs: result.networksMs ?? 0,
+    totalMs: Date.now() - began,
+  };
 }
 
 /** Runs tasks with lab's progress output; the errors of tasks that do not stop the run. */
@@ -158,7 +232,11 @@ async function runTasks(tasks: ListrTask[], options: StackOptions, signal: Abort
   try {
     await list.run();
   } catch (error) {
-    throw signal.aborted ? new OperationError('interrupted; what was started is left as it is, and the next `lab stack` carries on from there') : error;
+    throw signal.aborted
+      ? new OperationError(
+          'interrupted; what was started is left as it is, and the next `lab stack` carries on from there',
+        )
+      : error;
   }
   return list.errors.map((e) => e.error).filter((e) => e instanceof Error);
 }
@@ -174,7 +252,15 @@ function baseImageTask(engine: Engine, config: LabConfig, result: PartialResult)
 }
 
 /** The executor: reconcile's steps, then the initial networks, the broker's reconnects and router1. */
-function doTasks(engine: Engine, lab: LoadedLab, plan: Plan, decided: Decided, result: PartialResult, signal: AbortSignal, began: number): ListrTask[] {
+function doTasks(
+  engine: Engine,
+  lab: LoadedLab,
+  plan: Plan,
+  decided: Decided,
+  result: PartialResult,
+  signal: AbortSignal,
+  began: number,
+): ListrTask[] {
   const config = lab.config;
   const restarting = decided.restarting;
   const enabledHere = (service: LabConfig['enabledServices'][number]) => config.enabledServices.includes(service);
@@ -188,7 +274,10 @@ function doTasks(engine: Engine, lab: LoadedLab, plan: Plan, decided: Decided, r
         // lowest first: mgmt (no subnet) made first would in time get 172.24.0.0/16 and
         // shut out FLOATING_RANGE (it did in CI). Made after, it is given a pool that
         // overlaps none. And when a fixed subnet is taken, nothing of the lab is made.
-        for (const network of [...plan.networks].sort((a, b) => Number(b.ipam !== undefined) - Number(a.ipam !== undefined))) await ensureLabNetwork(engine, network, config);
+        for (const network of [...plan.networks].sort(
+          (a, b) => Number(b.ipam !== undefined) - Number(a.ipam !== undefined),
+        ))
+          await ensureLabNetwork(engine, network, config);
         for (const volume of plan.volumes) await engine.ensureVolume(volume.name, volume.labels);
         result.removed = await removeOrphans(engine, decided.steps, decided.containers);
         result.follower = await ensureFollower(config.labDir, config.labName, config.screenLogDir, config.logDays);
@@ -207,49 +296,104 @@ function doTasks(engine: Engine, lab: LoadedLab, plan: Plan, decided: Decided, r
     },
     {
       title: restarting ? 'Restart' : 'Services',
-      task: (_, task) => task.newListr(serviceTasks(engine, config, plan, decided, result, signal, began, () => (failed = true)), { concurrent: true, exitOnError: false }),
+      task: (_, task) =>
+        task.newListr(
+          serviceTasks(engine, config, plan, decided, result, signal, began, () => (failed = true)),
+          { concurrent: true, exitOnError: false },
+        ),
     },
-    {
-      // DevStack's create_neutron_initial_network: after the services, once q-svc answers.
-      title: 'Initial networks',
-      enabled: () => restarting === undefined && config.networks.createInitial && enabledHere('q-svc') && !failed,
-      task: async (_, task) => {
-        const stepStarted = Date.now();
-        const api = NeutronClient.forPort(config.qPort);
-        signal.throwIfAborted();
-        const made = await ensureInitialNetworks(api, config);
-        result.networksCreated = made.created;
-        // A q-vpn left running keeps its routers wired: only a new agent or router is waited for.
-        const agentNew = result.services.some((s) => s.partOf === 'q-vpn' && s.action !== 'up to date');
-        if (enabledHere('q-vpn') && (agentNew || made.created.length > 0)) await waitRouterWired(api, made.router.id, 90_000, plumbedInQVpn(engine, plan.project), signal);
-        result.networksMs = Date.now() - stepStarted;
-        task.title = `Initial networks: ${made.created.length > 0 ? `created ${made.created.join(', ')}` : `${PUBLIC_NETWORK}, ${PRIVATE_NETWORK} and ${ROUTER} up to date`}`;
-      },
-    },
+    initialNetworksTask(
+      engine,
+      config,
+      plan,
+      result,
+      signal,
+      () => restarting === undefined && config.networks.createInitial && enabledHere('q-svc') && !failed,
+    ),
     {
       title: 'Reconnect',
       enabled: () => restarting !== undefined && restarting.includes('rabbit'),
-      task: (_, task) => task.newListr(reconnectTasks(engine, config, plan, [...(restarting ?? [])], result, signal, began), { concurrent: true, exitOnError: false }),
+      task: (_, task) =>
+        task.newListr(reconnectTasks(engine, config, plan, [...(restarting ?? [])], result, signal, began), {
+          concurrent: true,
+          exitOnError: false,
+        }),
     },
-    {
-      // A restarted agent brings its routers back a few seconds after it is alive.
-      title: `Router ${ROUTER}`,
-      enabled: () => restarting !== undefined && restarting.some((s) => s === 'q-vpn' || s === 'rabbit') && enabledHere('q-vpn') && enabledHere('q-svc') && !failed,
-      task: async (_, task) => {
-        const api = NeutronClient.forPort(config.qPort);
-        const router = await api.findByName('routers', ROUTER);
-        if (!router) {
-          task.title = `Router ${ROUTER}: none to wait for`;
-          return;
-        }
-        await waitRouterWired(api, router.id, 90_000, plumbedInQVpn(engine, plan.project), signal);
-        task.title = `Router ${ROUTER}: hosted and wired in q-vpn`;
-      },
-    },
+    routerTask(
+      engine,
+      config,
+      plan,
+      signal,
+      () =>
+        restarting !== undefined &&
+        restarting.some((s) => s === 'q-vpn' || s === 'rabbit') &&
+        enabledHere('q-vpn') &&
+        enabledHere('q-svc') &&
+        !failed,
+    ),
   ];
 }
 
-function imageTask(engine: Engine, context: string, result: PartialResult, images: Map<string, { tag: string; id: string }>, signal: AbortSignal): ListrTask {
+/** DevStack's create_neutron_initial_network: after the services, once q-svc answers. */
+function initialNetworksTask(
+  engine: Engine,
+  config: LabConfig,
+  plan: Plan,
+  result: PartialResult,
+  signal: AbortSignal,
+  enabled: () => boolean,
+): ListrTask {
+  const enabledHere = (service: LabConfig['enabledServices'][number]) => config.enabledServices.includes(service);
+  return {
+    title: 'Initial networks',
+    enabled,
+    task: async (_, task) => {
+      const stepStarted = Date.now();
+      const api = NeutronClient.forPort(config.qPort);
+      signal.throwIfAborted();
+      const made = await ensureInitialNetworks(api, config);
+      result.networksCreated = made.created;
+      // A q-vpn left running keeps its routers wired: only a new agent or router is waited for.
+      const agentNew = result.services.some((s) => s.partOf === 'q-vpn' && s.action !== 'up to date');
+      if (enabledHere('q-vpn') && (agentNew || made.created.length > 0))
+        await waitRouterWired(api, made.router.id, 90_000, plumbedInQVpn(engine, plan.project), signal);
+      result.networksMs = Date.now() - stepStarted;
+      task.title = `Initial networks: ${made.created.length > 0 ? `created ${made.created.join(', ')}` : `${PUBLIC_NETWORK}, ${PRIVATE_NETWORK} and ${ROUTER} up to date`}`;
+    },
+  };
+}
+
+/** A restarted agent brings its routers back a few seconds after it is alive: router1 is waited for. */
+function routerTask(
+  engine: Engine,
+  config: LabConfig,
+  plan: Plan,
+  signal: AbortSignal,
+  enabled: () => boolean,
+): ListrTask {
+  return {
+    title: `Router ${ROUTER}`,
+    enabled,
+    task: async (_, task) => {
+      const api = NeutronClient.forPort(config.qPort);
+      const router = await api.findByName('routers', ROUTER);
+      if (!router) {
+        task.title = `Router ${ROUTER}: none to wait for`;
+        return;
+      }
+      await waitRouterWired(api, router.id, 90_000, plumbedInQVpn(engine, plan.project), signal);
+      task.title = `Router ${ROUTER}: hosted and wired in q-vpn`;
+    },
+  };
+}
+
+function imageTask(
+  engine: Engine,
+  context: string,
+  result: PartialResult,
+  images: Map<string, { tag: string; id: string }>,
+  signal: AbortSignal,
+): ListrTask {
   return {
     title: context,
     task: async (_, sub) => {
@@ -266,7 +410,15 @@ function imageTask(engine: Engine, context: string, result: PartialResult, image
       }
       // Only the steps as progress: the full build output is shown when a build fails.
       const progress = (line: string) => /^Step \d+\/\d+/.test(line) && (sub.output = `${image.name}: ${line}`);
-      await engine.build(image.context, image.files, image.tag, { LAB_BASE_IMAGE: base.ref }, imageLabels(image), progress, signal);
+      await engine.build(
+        image.context,
+        image.files,
+        image.tag,
+        { LAB_BASE_IMAGE: base.ref },
+        imageLabels(image),
+        progress,
+        signal,
+      );
       images.set(context, { tag: image.tag, id: (await engine.imageId(image.tag)) ?? '' });
       result.images.push({ tag: image.tag, built: true, ms: Date.now() - startedAt });
       sub.title = `${image.tag} (built in ${seconds(Date.now() - startedAt)})`;
@@ -294,11 +446,21 @@ interface Decided {
   restarting: readonly string[] | undefined;
 }
 
-function serviceTasks(engine: Engine, config: LabConfig, plan: Plan, decided: Decided, result: PartialResult, signal: AbortSignal, began: number, onFailure: () => void): ListrTask[] {
+function serviceTasks(
+  engine: Engine,
+  config: LabConfig,
+  plan: Plan,
+  decided: Decided,
+  result: PartialResult,
+  signal: AbortSignal,
+  began: number,
+  onFailure: () => void,
+): ListrTask[] {
   const outcomes = new Map<string, Promise<unknown>>();
   const stepOf = (name: string) => decided.steps.find((s) => s.service === name);
   // A restart leaves alone what it keeps (no readiness wait); a stack waits for every service.
-  const runs = (p: ServicePlan) => !decided.restarting || decided.restarting.includes(p.service.partOf) || stepOf(p.service.name)?.action !== 'keep';
+  const runs = (p: ServicePlan) =>
+    !decided.restarting || decided.restarting.includes(p.service.partOf) || stepOf(p.service.name)?.action !== 'keep';
   const targets = plan.services.filter(runs);
   for (const p of plan.services) if (!targets.includes(p)) outcomes.set(p.service.name, Promise.resolve());
   const conditionMet = (service: string, condition: Condition) => {
@@ -308,7 +470,10 @@ function serviceTasks(engine: Engine, config: LabConfig, plan: Plan, decided: De
   };
   return targets.map((servicePlan): ListrTask => {
     const name = servicePlan.service.name;
-    let settle: { resolve: (o: ServiceOutcome) => void; reject: (e: unknown) => void } = { resolve: () => {}, reject: () => {} };
+    let settle: { resolve: (o: ServiceOutcome) => void; reject: (e: unknown) => void } = {
+      resolve: () => {},
+      reject: () => {},
+    };
     const promise = new Promise<ServiceOutcome>((resolve, reject) => (settle = { resolve, reject }));
     promise.catch(() => undefined);
     outcomes.set(name, promise);
@@ -320,9 +485,23 @@ function serviceTasks(engine: Engine, config: LabConfig, plan: Plan, decided: De
             sub.output = `${name}: waiting for ${dep.service}`;
             await conditionMet(dep.service, dep.condition);
           }
-          const step = stepOf(name) ?? { service: name, partOf: servicePlan.service.partOf, action: 'create', cause: 'no container yet' };
+          const step = stepOf(name) ?? {
+            service: name,
+            partOf: servicePlan.service.partOf,
+            action: 'create',
+            cause: 'no container yet',
+          };
           const container = decided.containers.find((c) => c.service === name);
-          const outcome = await bringUp(engine, config, servicePlan, step, container, (line) => (sub.output = `${name}: ${line}`), signal, began);
+          const outcome = await bringUp(
+            engine,
+            config,
+            servicePlan,
+            step,
+            container,
+            (line) => (sub.output = `${name}: ${line}`),
+            signal,
+            began,
+          );
           sub.title = `${name}: ready (${outcome.action}${outcome.readyMs > 0 ? `, ${seconds(outcome.readyMs)}` : ''})`;
           result.services.push(outcome);
           settle.resolve(outcome);
@@ -341,8 +520,18 @@ function serviceTasks(engine: Engine, config: LabConfig, plan: Plan, decided: De
  * agent must send a heartbeat after the broker is back. One that does not is restarted,
  * and lab says so.
  */
-function reconnectTasks(engine: Engine, config: LabConfig, plan: Plan, restarting: string[], result: PartialResult, signal: AbortSignal, began: number): ListrTask[] {
-  const dependents = plan.services.filter((p) => !restarting.includes(p.service.partOf) && p.service.ready.some((c) => 'agent' in c));
+function reconnectTasks(
+  engine: Engine,
+  config: LabConfig,
+  plan: Plan,
+  restarting: string[],
+  result: PartialResult,
+  signal: AbortSignal,
+  began: number,
+): ListrTask[] {
+  const dependents = plan.services.filter(
+    (p) => !restarting.includes(p.service.partOf) && p.service.ready.some((c) => 'agent' in c),
+  );
   return dependents.map((servicePlan): ListrTask => ({
     title: servicePlan.service.name,
     task: async (_, sub) => {
@@ -350,25 +539,56 @@ function reconnectTasks(engine: Engine, config: LabConfig, plan: Plan, restartin
       const container = (await engine.listContainers(plan.project)).find((c) => c.service === name);
       if (!container || container.state !== 'running') return;
       const since = new Date();
-      const ctx: WaitContext = { engine, service: name, containerId: container.id, deadline: Date.now() + servicePlan.service.timeoutMs, signal };
+      const ctx: WaitContext = {
+        engine,
+        service: name,
+        containerId: container.id,
+        deadline: Date.now() + servicePlan.service.timeoutMs,
+        signal,
+      };
       try {
         sub.output = `${name}: waiting for a heartbeat through the restarted broker`;
         const check = servicePlan.service.ready.find((c): c is { agent: string } => 'agent' in c);
-        await agentAlive(ctx, `http://127.0.0.1:${config.qPort}`, check?.agent ?? '', servicePlan.service.hostname ?? '', since);
-        result.services.push({ service: name, partOf: servicePlan.service.partOf, action: 'reconnected', readyMs: Date.now() - since.getTime(), readyAtMs: Date.now() - began, waitsFor: [] });
+        await agentAlive(
+          ctx,
+          `http://127.0.0.1:${config.qPort}`,
+          check?.agent ?? '',
+          servicePlan.service.hostname ?? '',
+          since,
+        );
+        result.services.push({
+          service: name,
+          partOf: servicePlan.service.partOf,
+          action: 'reconnected',
+          readyMs: Date.now() - since.getTime(),
+          readyAtMs: Date.now() - began,
+          waitsFor: [],
+        });
         sub.title = `${name}: reconnected to rabbit`;
       } catch {
         sub.output = `${name}: did not reconnect; restarting it`;
-        const step: ServiceStep = { service: name, partOf: servicePlan.service.partOf, action: 'restart', cause: 'did not reconnect to the restarted broker' };
-        const outcome = await bringUp(engine, config, servicePlan, step, container, (line) => (sub.output = `${name}: ${line}`), signal, began);
+        const step: ServiceStep = {
+          service: name,
+          partOf: servicePlan.service.partOf,
+          action: 'restart',
+          cause: 'did not reconnect to the restarted broker',
+        };
+        const outcome = await bringUp(
+          engine,
+          config,
+          servicePlan,
+          step,
+          container,
+          (line) => (sub.output = `${name}: ${line}`),
+          signal,
+          began,
+        );
         result.services.push(outcome);
         sub.title = `${name}: restarted, it did not reconnect to rabbit by itself`;
       }
     },
   }));
 }
-
-
 
 /** reconcile's removals: containers of this lab whose service is no longer enabled. */
 async function removeOrphans(engine: Engine, steps: ServiceStep[], containers: ContainerInfo[]): Promise<string[]> {
@@ -397,16 +617,41 @@ const RESTART_STOP_SECONDS = 10;
 
 /** Stops the running containers a restart will start again (all at once: the slowest stop is paid once). */
 async function stopForRestart(engine: Engine, steps: ServiceStep[], containers: ContainerInfo[]): Promise<string[]> {
-  const stopping = steps.filter((s) => s.action === 'restart').flatMap((s) => containers.filter((c) => c.service === s.service && c.state === 'running'));
+  const stopping = steps
+    .filter((s) => s.action === 'restart')
+    .flatMap((s) => containers.filter((c) => c.service === s.service && c.state === 'running'));
   await Promise.all(stopping.map((c) => engine.stopContainer(c.id, RESTART_STOP_SECONDS)));
   return stopping.map((c) => c.service);
 }
 
-const OUTCOME_OF: Record<ServiceStep['action'], ServiceAction> = { create: 'created', recreate: 'recreated', start: 'started', restart: 'restarted', keep: 'up to date', remove: 'up to date' };
+const OUTCOME_OF: Record<ServiceStep['action'], ServiceAction> = {
+  create: 'created',
+  recreate: 'recreated',
+  start: 'started',
+  restart: 'restarted',
+  keep: 'up to date',
+  remove: 'up to date',
+};
 
 /** Does one step of reconcile's, then waits until the service is ready. */
-async function bringUp(engine: Engine, config: LabConfig, plan: ServicePlan, step: ServiceStep, container: ContainerInfo | undefined, say: (line: string) => void, signal: AbortSignal, began: number): Promise<ServiceOutcome> {
-  const outcome = (action: ServiceAction, readyMs: number): ServiceOutcome => ({ service: plan.service.name, partOf: plan.service.partOf, action, readyMs, readyAtMs: Date.now() - began, waitsFor: plan.waitsFor.map((w) => w.service) });
+async function bringUp(
+  engine: Engine,
+  config: LabConfig,
+  plan: ServicePlan,
+  step: ServiceStep,
+  container: ContainerInfo | undefined,
+  say: (line: string) => void,
+  signal: AbortSignal,
+  began: number,
+): Promise<ServiceOutcome> {
+  const outcome = (action: ServiceAction, readyMs: number): ServiceOutcome => ({
+    service: plan.service.name,
+    partOf: plan.service.partOf,
+    action,
+    readyMs,
+    readyAtMs: Date.now() - began,
+    waitsFor: plan.waitsFor.map((w) => w.service),
+  });
   if (step.done) return outcome('already done', 0);
   let id = container?.id ?? '';
   if (step.action === 'recreate' || step.action === 'create') {
@@ -431,15 +676,31 @@ async function bringUp(engine: Engine, config: LabConfig, plan: ServicePlan, ste
 
 async function create(engine: Engine, plan: ServicePlan): Promise<string> {
   const id = await engine.createContainer(plan.create);
-  for (const network of plan.extraNetworks) await engine.connectNetwork(id, network.name, network.aliases, network.ipv4Address);
+  for (const network of plan.extraNetworks)
+    await engine.connectNetwork(id, network.name, network.aliases, network.ipv4Address);
   return id;
 }
 
 /** The readiness of one service: Docker's view (healthy, or exited 0), then lab's own checks. */
-export async function waitReady(engine: Engine, config: LabConfig, service: CatalogService, containerId: string, signal: AbortSignal): Promise<void> {
-  const ctx: WaitContext = { engine, service: service.name, containerId, deadline: Date.now() + service.timeoutMs, signal };
+export async function waitReady(
+  engine: Engine,
+  config: LabConfig,
+  service: CatalogService,
+  containerId: string,
+  signal: AbortSignal,
+): Promise<void> {
+  const ctx: WaitContext = {
+    engine,
+    service: service.name,
+    containerId,
+    deadline: Date.now() + service.timeoutMs,
+    signal,
+  };
   if (service.oneShot) return completed(ctx);
-  const watch = await failOnLog(ctx, service.ready.flatMap((c) => ('fail' in c ? [c.fail] : [])));
+  const watch = await failOnLog(
+    ctx,
+    service.ready.flatMap((c) => ('fail' in c ? [c.fail] : [])),
+  );
   const api = `http://127.0.0.1:${config.qPort}`;
   // The checks stop when the watch fails first: nothing polls on after this returns.
   const inner = new AbortController();
@@ -476,4 +737,3 @@ function expectsDriverLine(config: LabConfig): boolean {
 export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
-

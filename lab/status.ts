@@ -53,7 +53,11 @@ export interface FollowerReport {
 }
 
 /** The lab directory as the lab's networks name it (lab wrote it there), else the localrc's. */
-export async function labDirOf(engine: Engine, project: string, fromLocalrc: string | undefined): Promise<string | undefined> {
+export async function labDirOf(
+  engine: Engine,
+  project: string,
+  fromLocalrc: string | undefined,
+): Promise<string | undefined> {
   const networks = await engine.listNetworks(project);
   return networks.map((n) => n.labels[LABEL.labDir]).find((d) => d !== undefined) ?? fromLocalrc;
 }
@@ -81,7 +85,16 @@ function freshness(container: ContainerInfo, wanted: Map<string, string> | undef
  */
 async function wantedHashes(engine: Engine, lab: LoadedLab): Promise<Map<string, string>> {
   const catalog = loadCatalog(catalogVariables(lab.config));
-  const base = (await presentBaseImage(engine, lab.config.baseImage)) ?? { ref: lab.config.baseImage, id: 'missing', how: 'present' };
-  const plan = planLab(lab.config, catalog, await serviceImages(engine, catalog.services, base), mountedContents(lab, catalog));
+  const base = (await presentBaseImage(engine, lab.config.baseImage)) ?? {
+    ref: lab.config.baseImage,
+    id: 'missing',
+    how: 'present',
+  };
+  const plan = planLab(
+    lab.config,
+    catalog,
+    await serviceImages(engine, catalog.services, base),
+    mountedContents(lab, catalog),
+  );
   return new Map(plan.services.map((s) => [s.service.name, s.configHash]));
 }

@@ -25,7 +25,11 @@ export interface Teardown {
  * volumes stay (as DevStack keeps its database). The containers are stopped before the
  * follower, so their last lines reach the screen logs.
  */
-export async function unstackLab(engine: Engine, project: string, fallbackLabDir: string | undefined): Promise<Teardown> {
+export async function unstackLab(
+  engine: Engine,
+  project: string,
+  fallbackLabDir: string | undefined,
+): Promise<Teardown> {
   const networks = await engine.listNetworks(project);
   const labDir = networks.map((n) => n.labels[LABEL.labDir]).find((d) => d !== undefined) ?? fallbackLabDir;
   const containers = await engine.listContainers(project);
@@ -33,7 +37,15 @@ export async function unstackLab(engine: Engine, project: string, fallbackLabDir
   const follower = labDir ? await stopFollower(labDir, project) : false;
   await Promise.all(containers.map((c) => engine.removeContainer(c.id)));
   for (const network of networks) await engine.removeNetwork(network.name);
-  return { containers: containers.map((c) => c.name), networks: networks.map((n) => n.name), volumes: [], images: [], labDir, imagesInUse: [], follower };
+  return {
+    containers: containers.map((c) => c.name),
+    networks: networks.map((n) => n.name),
+    volumes: [],
+    images: [],
+    labDir,
+    imagesInUse: [],
+    follower,
+  };
 }
 
 /**
@@ -41,7 +53,12 @@ export async function unstackLab(engine: Engine, project: string, fallbackLabDir
  * images lab built. The lab directory may come from a network's label: it is only touched
  * when its marker says it is this lab's (labdir.ts), whatever the label says.
  */
-export async function cleanLab(engine: Engine, project: string, fallbackLabDir: string, images: boolean): Promise<Teardown> {
+export async function cleanLab(
+  engine: Engine,
+  project: string,
+  fallbackLabDir: string,
+  images: boolean,
+): Promise<Teardown> {
   const result = await unstackLab(engine, project, fallbackLabDir || undefined);
   const volumes = await engine.listVolumes(project);
   for (const volume of volumes) await engine.removeVolume(volume.name);

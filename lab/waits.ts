@@ -9,8 +9,14 @@ import { NeutronClient, PROBE_BOUND } from './neutron/client.js';
 import { poll } from './poll.js';
 
 export class NotReady extends OperationError {
-  constructor(readonly service: string, reason: string, readonly logTail: string[]) {
-    super(`${service} is not ready: ${reason}${logTail.length > 0 ? `\n  last lines of its log:\n${logTail.map((l) => `    ${l}`).join('\n')}` : ''}`);
+  constructor(
+    readonly service: string,
+    reason: string,
+    readonly logTail: string[],
+  ) {
+    super(
+      `${service} is not ready: ${reason}${logTail.length > 0 ? `\n  last lines of its log:\n${logTail.map((l) => `    ${l}`).join('\n')}` : ''}`,
+    );
   }
 }
 
@@ -46,7 +52,10 @@ async function until(ctx: WaitContext, what: string, probe: () => Promise<boolea
     check: async () => {
       const info = await ctx.engine.inspectContainer(ctx.containerId);
       if (!info || info.state === 'exited' || info.state === 'dead') {
-        return fail(ctx, `its container ${info ? `exited with code ${info.exitCode}` : 'is gone'} while waiting for ${what}`);
+        return fail(
+          ctx,
+          `its container ${info ? `exited with code ${info.exitCode}` : 'is gone'} while waiting for ${what}`,
+        );
       }
       return (await probe().catch(() => false)) || undefined;
     },
@@ -55,11 +64,19 @@ async function until(ctx: WaitContext, what: string, probe: () => Promise<boolea
 }
 
 export function healthy(ctx: WaitContext): Promise<void> {
-  return until(ctx, 'healthy healthcheck', async () => (await ctx.engine.inspectContainer(ctx.containerId))?.health === 'healthy');
+  return until(
+    ctx,
+    'healthy healthcheck',
+    async () => (await ctx.engine.inspectContainer(ctx.containerId))?.health === 'healthy',
+  );
 }
 
 export function running(ctx: WaitContext): Promise<void> {
-  return until(ctx, 'running container', async () => (await ctx.engine.inspectContainer(ctx.containerId))?.state === 'running');
+  return until(
+    ctx,
+    'running container',
+    async () => (await ctx.engine.inspectContainer(ctx.containerId))?.state === 'running',
+  );
 }
 
 /** A one-shot container: ready when it has exited with code 0. */
@@ -88,13 +105,23 @@ export function httpOk(ctx: WaitContext, url: string): Promise<void> {
  * from after `since` (the container's latest start by default): a restarted agent still
  * shows alive from its last life for a while, so "alive" alone would pass too early.
  */
-export async function agentAlive(ctx: WaitContext, apiUrl: string, agentType: string, host: string, since?: Date): Promise<void> {
+export async function agentAlive(
+  ctx: WaitContext,
+  apiUrl: string,
+  agentType: string,
+  host: string,
+  since?: Date,
+): Promise<void> {
   const after = since ?? new Date(Number(await startedSeconds(ctx)) * 1000);
   const neutron = new NeutronClient(apiUrl, PROBE_BOUND);
-  return until(ctx, `"${agentType}" on host ${host} alive in ${apiUrl}/v2.0/agents with a heartbeat after ${after.toISOString()}`, async () => {
-    const { body } = await neutron.answer('GET', '/v2.0/agents');
-    return aliveSince((body as { agents?: Agent[] }).agents ?? [], agentType, host, after.getTime()) !== undefined;
-  });
+  return until(
+    ctx,
+    `"${agentType}" on host ${host} alive in ${apiUrl}/v2.0/agents with a heartbeat after ${after.toISOString()}`,
+    async () => {
+      const { body } = await neutron.answer('GET', '/v2.0/agents');
+      return aliveSince((body as { agents?: Agent[] }).agents ?? [], agentType, host, after.getTime()) !== undefined;
+    },
+  );
 }
 
 /** The container's latest start, as Unix seconds with a fraction (Docker's `since`). */
@@ -108,24 +135,40 @@ async function startedSeconds(ctx: WaitContext): Promise<string> {
  * Rejects as soon as a line containing one of `texts` appears in the container's log since
  * its latest start (a failure the service does not exit on); `stop` ends the watch.
  */
-export async function failOnLog(ctx: WaitContext, texts: string[]): Promise<{ failed: Promise<never>; stop: () => void }> {
+export async function failOnLog(
+  ctx: WaitContext,
+  texts: string[],
+): Promise<{ failed: Promise<never>; stop: () => void }> {
   let reject: (error: Error) => void = () => {};
   const failed = new Promise<never>((_, r) => (reject = r));
   failed.catch(() => undefined);
   if (texts.length === 0) return { failed, stop: () => {} };
-  const stop = await ctx.engine.followLogs(ctx.containerId, (_, line) => {
-    const text = texts.find((t) => line.includes(t));
-    if (text) void ctx.engine.logTail(ctx.containerId, TAIL_LINES).then((tail) => reject(new NotReady(ctx.service, `its log says it will not get ready: ${line.trim().slice(0, 400)}`, tail)));
-  }, { since: await startedSeconds(ctx) });
+  const stop = await ctx.engine.followLogs(
+    ctx.containerId,
+    (_, line) => {
+      const text = texts.find((t) => line.includes(t));
+      if (text)
+        void ctx.engine
+          .logTail(ctx.containerId, TAIL_LINES)
+          .then((tail) =>
+            reject(new NotReady(ctx.service, `its log says it will not get ready: ${line.trim().slice(0, 400)}`, tail)),
+          );
+    },
+    { since: await startedSeconds(ctx) },
+  );
   return { failed, stop };
 }
 
 /** A line containing `text` appears in the container's log since its latest start. */
 export async function logLine(ctx: WaitContext, text: string): Promise<void> {
   let seen = false;
-  const stop = await ctx.engine.followLogs(ctx.containerId, (_, line) => {
-    if (line.includes(text)) seen = true;
-  }, { since: await startedSeconds(ctx) });
+  const stop = await ctx.engine.followLogs(
+    ctx.containerId,
+    (_, line) => {
+      if (line.includes(text)) seen = true;
+    },
+    { since: await startedSeconds(ctx) },
+  );
   try {
     await until(ctx, `the log line "${text}"`, async () => seen);
   } finally {

@@ -21,7 +21,11 @@ function l3(lines: [section: string, value: string, origin?: Origin][]): IniDocu
 describe('vpnaas in [AGENT] extensions', () => {
   it('is there when vpnaas is one of the names, spaces around them or not', () => {
     assert.deepEqual(agentExtensions(l3([['AGENT', 'vpnaas']])), { value: 'vpnaas', names: ['vpnaas'], vpnaas: true });
-    assert.deepEqual(agentExtensions(l3([['AGENT', 'fwaas_v2, vpnaas']])), { value: 'fwaas_v2, vpnaas', names: ['fwaas_v2', 'vpnaas'], vpnaas: true });
+    assert.deepEqual(agentExtensions(l3([['AGENT', 'fwaas_v2, vpnaas']])), {
+      value: 'fwaas_v2, vpnaas',
+      names: ['fwaas_v2', 'vpnaas'],
+      vpnaas: true,
+    });
   });
 
   it('is not when the option is empty, missing, or names others only', () => {
@@ -32,20 +36,45 @@ describe('vpnaas in [AGENT] extensions', () => {
   });
 
   it('reads it as oslo.config does: the last line wins, [AGENT] and [agent] are one group', () => {
-    assert.equal(agentExtensions(l3([['AGENT', 'vpnaas'], ['agent', 'fwaas_v2', post]])).vpnaas, false);
-    assert.equal(agentExtensions(l3([['AGENT', ''], ['agent', 'vpnaas', post]])).vpnaas, true);
+    assert.equal(
+      agentExtensions(
+        l3([
+          ['AGENT', 'vpnaas'],
+          ['agent', 'fwaas_v2', post],
+        ]),
+      ).vpnaas,
+      false,
+    );
+    assert.equal(
+      agentExtensions(
+        l3([
+          ['AGENT', ''],
+          ['agent', 'vpnaas', post],
+        ]),
+      ).vpnaas,
+      true,
+    );
   });
 
   it('is asked of the rendered l3_agent.ini when a lab is loaded: a post-config override drops it, with a warning', async () => {
     const plainDir = scratch({ localrc: 'LAB_NAME=ext\n' });
-    const overrideDir = scratch({ 'local.conf': '[[local|localrc]]\nLAB_NAME=ext\n[[post-config|$Q_L3_CONF_FILE]]\n[AGENT]\nextensions = fwaas_v2\n' });
+    const overrideDir = scratch({
+      'local.conf':
+        '[[local|localrc]]\nLAB_NAME=ext\n[[post-config|$Q_L3_CONF_FILE]]\n[AGENT]\nextensions = fwaas_v2\n',
+    });
     try {
       const plain = await loadLab({ localrc: `${plainDir}/localrc` });
       assert.equal(plain.config.agentLoadsVpnExtension, true);
       assert.equal(agentExtensions(renderedDocument(plain.rendering, 'l3_agent.ini')).value, 'vpnaas');
       const overridden = await loadLab({ localrc: `${overrideDir}/local.conf` });
       assert.equal(overridden.config.agentLoadsVpnExtension, false);
-      assert.ok(overridden.rendering.warnings.some((w) => w.where === 'l3_agent.ini [AGENT] extensions' && w.message.startsWith('"fwaas_v2" has no vpnaas: the agent runs but loads no VPN device driver')));
+      assert.ok(
+        overridden.rendering.warnings.some(
+          (w) =>
+            w.where === 'l3_agent.ini [AGENT] extensions' &&
+            w.message.startsWith('"fwaas_v2" has no vpnaas: the agent runs but loads no VPN device driver'),
+        ),
+      );
     } finally {
       removeScratch(plainDir);
       removeScratch(overrideDir);

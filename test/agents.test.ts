@@ -4,7 +4,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { aliveSince, findAgent, heartbeatTime, type Agent } from '../lab/neutron/agents.js';
 
-const l3 = (fields: Partial<Agent> = {}): Agent => ({ agent_type: 'L3 agent', host: 'q-vpn', alive: true, heartbeat_timestamp: '2026-12-01 15:10:12', ...fields });
+const l3 = (fields: Partial<Agent> = {}): Agent => ({
+  agent_type: 'L3 agent',
+  host: 'q-vpn',
+  alive: true,
+  heartbeat_timestamp: '2026-12-01 15:10:12',
+  ...fields,
+});
 const at = (iso: string) => Date.parse(iso);
 
 describe('an agent alive since a start', () => {

@@ -12,7 +12,11 @@ describe('the catalogue of bad input, against lab config', () => {
   for (const c of INPUT_CASES) {
     it(`refuses ${c.title}`, async () => {
       const result = await runInputCase(c, packageRoot, 30_000);
-      assert.equal(result.outcome, 'refused', `${result.outcome} (exit ${result.code}) after ${result.ms} ms:\n${result.stderr}`);
+      assert.equal(
+        result.outcome,
+        'refused',
+        `${result.outcome} (exit ${result.code}) after ${result.ms} ms:\n${result.stderr}`,
+      );
       assert.ok(result.named, `the message names ${c.names}:\n${result.stderr}`);
       assert.deepEqual(result.lost, [], 'nothing of the project changed');
       assert.deepEqual(result.running, [], 'no process left running in the project');
@@ -25,7 +29,11 @@ describe('the catalogue of bad requests, against the CSR simulator', () => {
   for (const c of CSR_CASES) {
     it(`answers ${c.title} with ${c.expect}, and lives on`, async () => {
       const result = await runCsrCase(c, packageRoot);
-      assert.equal(result.outcome, 'answered as the device', `${result.outcome}: ${result.status}, rss +${result.rssGrowthKiB} KiB`);
+      assert.equal(
+        result.outcome,
+        'answered as the device',
+        `${result.outcome}: ${result.status}, rss +${result.rssGrowthKiB} KiB`,
+      );
     });
   }
 });

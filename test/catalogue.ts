@@ -39,78 +39,294 @@ export interface CaseResult {
 }
 
 const PROVIDER = 'VPN:strongswan:neutron_vpnaas.services.vpn.service_drivers.ipsec.IPsecVPNDriver:default';
-const PROJECT = { 'driver/my_driver/__init__.py': '', 'driver/my_driver/device.py': 'class MyDriver: pass\n', 'notes.txt': 'mine\n' };
+const PROJECT = {
+  'driver/my_driver/__init__.py': '',
+  'driver/my_driver/device.py': 'class MyDriver: pass\n',
+  'notes.txt': 'mine\n',
+};
 
 export const INPUT_CASES: InputCase[] = [
   // LAB_DIR and the places lab writes (points 1, 2, 6 of issue 11)
-  { title: 'LAB_DIR=. (the project itself)', files: { localrc: 'LAB_DIR=.\n', ...PROJECT }, names: /localrc line 1: LAB_DIR/ },
-  { title: 'LAB_DIR=.. (above the project)', files: { 'project/localrc': 'LAB_DIR=..\n', ...PROJECT }, args: ['--localrc', 'project/localrc'], names: /LAB_DIR/ },
+  {
+    title: 'LAB_DIR=. (the project itself)',
+    files: { localrc: 'LAB_DIR=.\n', ...PROJECT },
+    names: /localrc line 1: LAB_DIR/,
+  },
+  {
+    title: 'LAB_DIR=.. (above the project)',
+    files: { 'project/localrc': 'LAB_DIR=..\n', ...PROJECT },
+    args: ['--localrc', 'project/localrc'],
+    names: /LAB_DIR/,
+  },
   { title: 'LAB_DIR=/', files: { localrc: 'LAB_DIR=/\n' }, names: /LAB_DIR/ },
-  { title: 'LAB_DIR=$HOME', files: { localrc: 'LAB_DIR=$HOME\n', 'home/.profile': '# mine\n' }, env: (dir) => ({ HOME: path.join(dir, 'home') }), names: /LAB_DIR/ },
-  { title: 'LAB_DIR naming the driver checkout', files: { localrc: 'LAB_DIR=./driver\n', ...PROJECT }, names: /LAB_DIR/ },
+  {
+    title: 'LAB_DIR=$HOME',
+    files: { localrc: 'LAB_DIR=$HOME\n', 'home/.profile': '# mine\n' },
+    env: (dir) => ({ HOME: path.join(dir, 'home') }),
+    names: /LAB_DIR/,
+  },
+  {
+    title: 'LAB_DIR naming the driver checkout',
+    files: { localrc: 'LAB_DIR=./driver\n', ...PROJECT },
+    names: /LAB_DIR/,
+  },
   { title: 'LAB_DIR naming a file', files: { localrc: 'LAB_DIR=./notes.txt\n', ...PROJECT }, names: /LAB_DIR/ },
   { title: 'LAB_DIR below a file', files: { localrc: 'LAB_DIR=./notes.txt/lab\n', ...PROJECT }, names: /LAB_DIR/ },
-  { title: 'LAB_DIR a broken symlink', files: { localrc: 'LAB_DIR=./gone\n' }, setup: (d) => fs.symlinkSync('nowhere', path.join(d, 'gone')), names: /LAB_DIR/ },
-  { title: "LAB_DIR of another lab", files: { localrc: 'LAB_NAME=two\nLAB_DIR=./.lab/one\n', '.lab/one/.lab-dir': '{"lab": "one", "created": true, "files": []}\n' }, names: /LAB_DIR/ },
+  {
+    title: 'LAB_DIR a broken symlink',
+    files: { localrc: 'LAB_DIR=./gone\n' },
+    setup: (d) => fs.symlinkSync('nowhere', path.join(d, 'gone')),
+    names: /LAB_DIR/,
+  },
+  {
+    title: 'LAB_DIR of another lab',
+    files: {
+      localrc: 'LAB_NAME=two\nLAB_DIR=./.lab/one\n',
+      '.lab/one/.lab-dir': '{"lab": "one", "created": true, "files": []}\n',
+    },
+    names: /LAB_DIR/,
+  },
   { title: 'LOGFILE naming the localrc', files: { localrc: 'LOGFILE=./localrc\n' }, names: /LOGFILE/ },
   { title: 'LOGFILE naming a directory', files: { localrc: 'LOGFILE=./driver\n', ...PROJECT }, names: /LOGFILE/ },
-  { title: 'LOGFILE a symlink to a user file', files: { localrc: 'LOGFILE=./link\n', ...PROJECT }, setup: (d) => fs.symlinkSync('notes.txt', path.join(d, 'link')), names: /LOGFILE/ },
-  { title: 'SCREEN_LOGDIR naming a file', files: { localrc: 'SCREEN_LOGDIR=./notes.txt\n', ...PROJECT }, names: /SCREEN_LOGDIR/ },
-  { title: 'SCREEN_LOGDIR below a file', files: { localrc: 'SCREEN_LOGDIR=./notes.txt/logs\n', ...PROJECT }, names: /SCREEN_LOGDIR/ },
-  { title: "SCREEN_LOGDIR holding a user's screen-q-svc.log", files: { localrc: 'SCREEN_LOGDIR=./logs\n', 'logs/screen-q-svc.log': 'my capture\n' }, names: /SCREEN_LOGDIR/ },
+  {
+    title: 'LOGFILE a symlink to a user file',
+    files: { localrc: 'LOGFILE=./link\n', ...PROJECT },
+    setup: (d) => fs.symlinkSync('notes.txt', path.join(d, 'link')),
+    names: /LOGFILE/,
+  },
+  {
+    title: 'SCREEN_LOGDIR naming a file',
+    files: { localrc: 'SCREEN_LOGDIR=./notes.txt\n', ...PROJECT },
+    names: /SCREEN_LOGDIR/,
+  },
+  {
+    title: 'SCREEN_LOGDIR below a file',
+    files: { localrc: 'SCREEN_LOGDIR=./notes.txt/logs\n', ...PROJECT },
+    names: /SCREEN_LOGDIR/,
+  },
+  {
+    title: "SCREEN_LOGDIR holding a user's screen-q-svc.log",
+    files: { localrc: 'SCREEN_LOGDIR=./logs\n', 'logs/screen-q-svc.log': 'my capture\n' },
+    names: /SCREEN_LOGDIR/,
+  },
   // The localrc itself (points 3, 6)
-  { title: 'a localrc that sleeps', files: { localrc: 'LAB_NAME=x\nsleep 100000\n' }, env: () => ({ LAB_LOCALRC_TIMEOUT: '3' }), names: /localrc/ },
-  { title: 'a localrc that sleeps in the background', files: { localrc: 'LAB_NAME=x\nsleep 100001 &\n' }, env: () => ({ LAB_LOCALRC_TIMEOUT: '3' }), names: /localrc/ },
-  { title: 'a localrc whose child ignores SIGTERM', files: { localrc: "LAB_NAME=x\nbash -c 'trap \"\" TERM; sleep 100002'\n" }, env: () => ({ LAB_LOCALRC_TIMEOUT: '3' }), names: /localrc/ },
-  { title: 'an unreadable --localrc', files: { 'my.localrc': 'LAB_NAME=x\n' }, setup: (d) => fs.chmodSync(path.join(d, 'my.localrc'), 0o000), args: ['--localrc', 'my.localrc'], unprivileged: true, names: /my\.localrc/ },
-  { title: 'a broken ./localrc symlink', files: {}, setup: (d) => fs.symlinkSync('../moved/localrc', path.join(d, 'localrc')), names: /localrc/ },
-  { title: 'a broken ./local.conf symlink', files: {}, setup: (d) => fs.symlinkSync('../moved/local.conf', path.join(d, 'local.conf')), names: /local\.conf/ },
-  { title: 'a ./localrc symlink loop', files: {}, setup: (d) => { fs.symlinkSync('localrc.b', path.join(d, 'localrc')); fs.symlinkSync('localrc', path.join(d, 'localrc.b')); }, names: /localrc/ },
-  { title: 'a --localrc symlink loop', files: {}, setup: (d) => { fs.symlinkSync('b', path.join(d, 'a')); fs.symlinkSync('a', path.join(d, 'b')); }, args: ['--localrc', 'a'], names: /\ba\b/ },
+  {
+    title: 'a localrc that sleeps',
+    files: { localrc: 'LAB_NAME=x\nsleep 100000\n' },
+    env: () => ({ LAB_LOCALRC_TIMEOUT: '3' }),
+    names: /localrc/,
+  },
+  {
+    title: 'a localrc that sleeps in the background',
+    files: { localrc: 'LAB_NAME=x\nsleep 100001 &\n' },
+    env: () => ({ LAB_LOCALRC_TIMEOUT: '3' }),
+    names: /localrc/,
+  },
+  {
+    title: 'a localrc whose child ignores SIGTERM',
+    files: { localrc: 'LAB_NAME=x\nbash -c \'trap "" TERM; sleep 100002\'\n' },
+    env: () => ({ LAB_LOCALRC_TIMEOUT: '3' }),
+    names: /localrc/,
+  },
+  {
+    title: 'an unreadable --localrc',
+    files: { 'my.localrc': 'LAB_NAME=x\n' },
+    setup: (d) => fs.chmodSync(path.join(d, 'my.localrc'), 0o000),
+    args: ['--localrc', 'my.localrc'],
+    unprivileged: true,
+    names: /my\.localrc/,
+  },
+  {
+    title: 'a broken ./localrc symlink',
+    files: {},
+    setup: (d) => fs.symlinkSync('../moved/localrc', path.join(d, 'localrc')),
+    names: /localrc/,
+  },
+  {
+    title: 'a broken ./local.conf symlink',
+    files: {},
+    setup: (d) => fs.symlinkSync('../moved/local.conf', path.join(d, 'local.conf')),
+    names: /local\.conf/,
+  },
+  {
+    title: 'a ./localrc symlink loop',
+    files: {},
+    setup: (d) => {
+      fs.symlinkSync('localrc.b', path.join(d, 'localrc'));
+      fs.symlinkSync('localrc', path.join(d, 'localrc.b'));
+    },
+    names: /localrc/,
+  },
+  {
+    title: 'a --localrc symlink loop',
+    files: {},
+    setup: (d) => {
+      fs.symlinkSync('b', path.join(d, 'a'));
+      fs.symlinkSync('a', path.join(d, 'b'));
+    },
+    args: ['--localrc', 'a'],
+    names: /\ba\b/,
+  },
   { title: 'a ./localrc that is a directory', files: { 'localrc/x': '' }, names: /localrc/ },
   { title: 'a ./localrc that is a FIFO', files: {}, setup: (d) => mkfifo(path.join(d, 'localrc')), names: /localrc/ },
-  { title: 'a localrc with CRLF line endings', files: { localrc: 'LAB_NAME=win\r\nQ_PORT=9696\r\n' }, names: /localrc/ },
-  { title: 'a local.conf with CRLF line endings', files: { 'local.conf': '[[local|localrc]]\r\nLAB_NAME=win\r\n' }, names: /local\.conf/ },
-  { title: 'an escape sequence in a value', files: { localrc: 'LAB_NAME=$\'\\e[31mred\\e[0m\'\n' }, names: /LAB_NAME/ },
+  {
+    title: 'a localrc with CRLF line endings',
+    files: { localrc: 'LAB_NAME=win\r\nQ_PORT=9696\r\n' },
+    names: /localrc/,
+  },
+  {
+    title: 'a local.conf with CRLF line endings',
+    files: { 'local.conf': '[[local|localrc]]\r\nLAB_NAME=win\r\n' },
+    names: /local\.conf/,
+  },
+  { title: 'an escape sequence in a value', files: { localrc: "LAB_NAME=$'\\e[31mred\\e[0m'\n" }, names: /LAB_NAME/ },
   // Values lab must refuse before anything starts (point 5)
-  { title: 'FIXED_RANGE overlapping FLOATING_RANGE', files: { localrc: 'FIXED_RANGE=172.24.4.128/25\n' }, names: /FIXED_RANGE/ },
-  { title: 'FIXED_RANGE overlapping STRONGSWAN_SUBNET', files: { localrc: 'FIXED_RANGE=10.2.0.0/24\n' }, names: /FIXED_RANGE|STRONGSWAN_SUBNET/ },
-  { title: 'STRONGSWAN_SUBNET overlapping FLOATING_RANGE', files: { localrc: 'STRONGSWAN_SUBNET=172.24.4.0/26\n' }, names: /STRONGSWAN_SUBNET/ },
+  {
+    title: 'FIXED_RANGE overlapping FLOATING_RANGE',
+    files: { localrc: 'FIXED_RANGE=172.24.4.128/25\n' },
+    names: /FIXED_RANGE/,
+  },
+  {
+    title: 'FIXED_RANGE overlapping STRONGSWAN_SUBNET',
+    files: { localrc: 'FIXED_RANGE=10.2.0.0/24\n' },
+    names: /FIXED_RANGE|STRONGSWAN_SUBNET/,
+  },
+  {
+    title: 'STRONGSWAN_SUBNET overlapping FLOATING_RANGE',
+    files: { localrc: 'STRONGSWAN_SUBNET=172.24.4.0/26\n' },
+    names: /STRONGSWAN_SUBNET/,
+  },
   { title: 'Q_PORT equal to CSR_PORT', files: { localrc: 'Q_PORT=55443\n' }, names: /Q_PORT|CSR_PORT/ },
-  { title: 'FLOATING_RANGE with host bits set', files: { localrc: 'FLOATING_RANGE=172.24.4.5/24\n' }, names: /FLOATING_RANGE/ },
+  {
+    title: 'FLOATING_RANGE with host bits set',
+    files: { localrc: 'FLOATING_RANGE=172.24.4.5/24\n' },
+    names: /FLOATING_RANGE/,
+  },
   { title: 'FIXED_RANGE with host bits set', files: { localrc: 'FIXED_RANGE=10.0.0.9/24\n' }, names: /FIXED_RANGE/ },
-  { title: 'STRONGSWAN_SUBNET with host bits set', files: { localrc: 'STRONGSWAN_SUBNET=10.2.0.1/24\n' }, names: /STRONGSWAN_SUBNET/ },
-  { title: 'an enable_plugin directory holding ":"', files: { localrc: 'enable_plugin mine ./a:b\n', 'a:b/x.py': '' }, names: /localrc line 1/ },
-  { title: 'an enable_plugin NAME holding "/"', files: { localrc: 'enable_plugin a/b ./driver\n', ...PROJECT }, names: /localrc line 1/ },
-  { title: 'an enable_plugin NAME ".."', files: { localrc: 'enable_plugin .. ./driver\n', ...PROJECT }, names: /localrc line 1/ },
-  { title: 'an enable_plugin NAME holding ":"', files: { localrc: 'enable_plugin a:b ./driver\n', ...PROJECT }, names: /localrc line 1/ },
-  { title: 'two enable_plugin of one NAME and two directories', files: { localrc: 'enable_plugin mine ./driver\nenable_plugin mine ./other\n', ...PROJECT, 'other/x.py': '' }, names: /localrc line 2/ },
-  { title: 'a provider list with no VPN provider', files: { localrc: 'NEUTRON_VPNAAS_SERVICE_PROVIDER=FIREWALL:fw:a.b.Driver:default\n' }, names: /NEUTRON_VPNAAS_SERVICE_PROVIDER/ },
-  { title: 'a password holding a newline', files: { localrc: "DATABASE_PASSWORD=$'abc\\n[database]\\nconnection = sqlite://'\n" }, names: /DATABASE_PASSWORD/ },
-  { title: 'a user name holding a newline', files: { localrc: "RABBIT_USERID=$'stack\\nrabbit'\n" }, names: /RABBIT_USERID/ },
+  {
+    title: 'STRONGSWAN_SUBNET with host bits set',
+    files: { localrc: 'STRONGSWAN_SUBNET=10.2.0.1/24\n' },
+    names: /STRONGSWAN_SUBNET/,
+  },
+  {
+    title: 'an enable_plugin directory holding ":"',
+    files: { localrc: 'enable_plugin mine ./a:b\n', 'a:b/x.py': '' },
+    names: /localrc line 1/,
+  },
+  {
+    title: 'an enable_plugin NAME holding "/"',
+    files: { localrc: 'enable_plugin a/b ./driver\n', ...PROJECT },
+    names: /localrc line 1/,
+  },
+  {
+    title: 'an enable_plugin NAME ".."',
+    files: { localrc: 'enable_plugin .. ./driver\n', ...PROJECT },
+    names: /localrc line 1/,
+  },
+  {
+    title: 'an enable_plugin NAME holding ":"',
+    files: { localrc: 'enable_plugin a:b ./driver\n', ...PROJECT },
+    names: /localrc line 1/,
+  },
+  {
+    title: 'two enable_plugin of one NAME and two directories',
+    files: { localrc: 'enable_plugin mine ./driver\nenable_plugin mine ./other\n', ...PROJECT, 'other/x.py': '' },
+    names: /localrc line 2/,
+  },
+  {
+    title: 'a provider list with no VPN provider',
+    files: { localrc: 'NEUTRON_VPNAAS_SERVICE_PROVIDER=FIREWALL:fw:a.b.Driver:default\n' },
+    names: /NEUTRON_VPNAAS_SERVICE_PROVIDER/,
+  },
+  {
+    title: 'a password holding a newline',
+    files: { localrc: "DATABASE_PASSWORD=$'abc\\n[database]\\nconnection = sqlite://'\n" },
+    names: /DATABASE_PASSWORD/,
+  },
+  {
+    title: 'a user name holding a newline',
+    files: { localrc: "RABBIT_USERID=$'stack\\nrabbit'\n" },
+    names: /RABBIT_USERID/,
+  },
   { title: 'a PSK holding a newline', files: { localrc: "STRONGSWAN_PSK=$'a\\nb'\n" }, names: /STRONGSWAN_PSK/ },
-  { title: 'IKE proposals holding a newline', files: { localrc: "STRONGSWAN_IKE_PROPOSALS=$'aes128-sha1-modp1536\\nfoo'\n" }, names: /STRONGSWAN_IKE_PROPOSALS/ },
-  { title: 'a device driver holding a carriage return', files: { localrc: "NEUTRON_VPNAAS_DEVICE_DRIVER=$'neutron_vpnaas.services.vpn.device_drivers.strongswan_ipsec.StrongSwanDriver\\r'\n" }, names: /NEUTRON_VPNAAS_DEVICE_DRIVER/ },
+  {
+    title: 'IKE proposals holding a newline',
+    files: { localrc: "STRONGSWAN_IKE_PROPOSALS=$'aes128-sha1-modp1536\\nfoo'\n" },
+    names: /STRONGSWAN_IKE_PROPOSALS/,
+  },
+  {
+    title: 'a device driver holding a carriage return',
+    files: {
+      localrc:
+        "NEUTRON_VPNAAS_DEVICE_DRIVER=$'neutron_vpnaas.services.vpn.device_drivers.strongswan_ipsec.StrongSwanDriver\\r'\n",
+    },
+    names: /NEUTRON_VPNAAS_DEVICE_DRIVER/,
+  },
   // Refused before issue 11 too: kept here so that the counts stay comparable
   { title: 'an unknown service', files: { localrc: 'ENABLED_SERVICES=mysql,q-vnp\n' }, names: /localrc line 1/ },
   { title: 'a port that is not a number', files: { localrc: 'Q_PORT=http\n' }, names: /Q_PORT/ },
   { title: 'a port out of range', files: { localrc: 'CSR_PORT=70000\n' }, names: /CSR_PORT/ },
   { title: 'a negative LOGDAYS', files: { localrc: 'LOGDAYS=-1\n' }, names: /LOGDAYS/ },
-  { title: 'a FLOATING_RANGE too small', files: { localrc: 'FLOATING_RANGE=172.24.4.0/30\n' }, names: /FLOATING_RANGE/ },
-  { title: 'a STRONGSWAN_IP in the floating pool', files: { localrc: 'STRONGSWAN_IP=172.24.4.200\n' }, names: /STRONGSWAN_IP/ },
-  { title: 'an IPSEC_PACKAGE lab does not know', files: { localrc: 'IPSEC_PACKAGE=openswan\n' }, names: /IPSEC_PACKAGE/ },
-  { title: 'two default VPN providers', files: { localrc: `NEUTRON_VPNAAS_SERVICE_PROVIDER="${PROVIDER} VPN:mine:my.Driver:default"\n` }, names: /NEUTRON_VPNAAS_SERVICE_PROVIDER/ },
-  { title: 'a malformed provider', files: { localrc: 'NEUTRON_VPNAAS_SERVICE_PROVIDER=VPN:broken\n' }, names: /NEUTRON_VPNAAS_SERVICE_PROVIDER/ },
-  { title: 'a device driver with ":" before the class', files: { localrc: 'NEUTRON_VPNAAS_DEVICE_DRIVER=a.b:C\n' }, names: /NEUTRON_VPNAAS_DEVICE_DRIVER/ },
+  {
+    title: 'a FLOATING_RANGE too small',
+    files: { localrc: 'FLOATING_RANGE=172.24.4.0/30\n' },
+    names: /FLOATING_RANGE/,
+  },
+  {
+    title: 'a STRONGSWAN_IP in the floating pool',
+    files: { localrc: 'STRONGSWAN_IP=172.24.4.200\n' },
+    names: /STRONGSWAN_IP/,
+  },
+  {
+    title: 'an IPSEC_PACKAGE lab does not know',
+    files: { localrc: 'IPSEC_PACKAGE=openswan\n' },
+    names: /IPSEC_PACKAGE/,
+  },
+  {
+    title: 'two default VPN providers',
+    files: { localrc: `NEUTRON_VPNAAS_SERVICE_PROVIDER="${PROVIDER} VPN:mine:my.Driver:default"\n` },
+    names: /NEUTRON_VPNAAS_SERVICE_PROVIDER/,
+  },
+  {
+    title: 'a malformed provider',
+    files: { localrc: 'NEUTRON_VPNAAS_SERVICE_PROVIDER=VPN:broken\n' },
+    names: /NEUTRON_VPNAAS_SERVICE_PROVIDER/,
+  },
+  {
+    title: 'a device driver with ":" before the class',
+    files: { localrc: 'NEUTRON_VPNAAS_DEVICE_DRIVER=a.b:C\n' },
+    names: /NEUTRON_VPNAAS_DEVICE_DRIVER/,
+  },
   { title: 'a LAB_NAME that cannot name containers', files: { localrc: 'LAB_NAME="My Lab"\n' }, names: /LAB_NAME/ },
   { title: 'a bash syntax error', files: { localrc: 'LAB_NAME=x\nFOO=(unclosed\n' }, names: /localrc line 2/ },
   { title: 'a localrc that exits', files: { localrc: 'exit 0\n' }, names: /localrc/ },
-  { title: 'enable_plugin of a remote URL', files: { localrc: 'enable_plugin mine https://example.invalid/mine.git\n' }, names: /localrc line 1/ },
-  { title: 'enable_plugin of a missing directory', files: { localrc: 'enable_plugin mine ./nowhere\n' }, names: /localrc line 1/ },
-  { title: 'a post-config option before any section', files: { 'local.conf': '[[post-config|$NEUTRON_CONF]]\ndebug = True\n' }, names: /local\.conf line 2/ },
-  { title: 'an unterminated meta-section header', files: { 'local.conf': '[[post-config|$NEUTRON_CONF\n' }, names: /local\.conf line 1/ },
+  {
+    title: 'enable_plugin of a remote URL',
+    files: { localrc: 'enable_plugin mine https://example.invalid/mine.git\n' },
+    names: /localrc line 1/,
+  },
+  {
+    title: 'enable_plugin of a missing directory',
+    files: { localrc: 'enable_plugin mine ./nowhere\n' },
+    names: /localrc line 1/,
+  },
+  {
+    title: 'a post-config option before any section',
+    files: { 'local.conf': '[[post-config|$NEUTRON_CONF]]\ndebug = True\n' },
+    names: /local\.conf line 2/,
+  },
+  {
+    title: 'an unterminated meta-section header',
+    files: { 'local.conf': '[[post-config|$NEUTRON_CONF\n' },
+    names: /local\.conf line 1/,
+  },
   { title: 'a --localrc that does not exist', files: {}, args: ['--localrc', 'nowhere'], names: /--localrc/ },
-  { title: 'a --localrc that is a directory', files: { 'conf/x': '' }, args: ['--localrc', 'conf'], names: /--localrc/ },
+  {
+    title: 'a --localrc that is a directory',
+    files: { 'conf/x': '' },
+    args: ['--localrc', 'conf'],
+    names: /--localrc/,
+  },
 ];
 
 function mkfifo(file: string): void {
@@ -131,7 +347,14 @@ export async function runInputCase(c: InputCase, root: string, limitMs = 30_000)
     }
     const before = snapshot(dir);
     const started = Date.now();
-    const { code, stderr, timedOut } = await runCli(path.join(root, 'bin', 'lab.js'), ['config', ...(c.args ?? [])], dir, { ...(c.env?.(dir) ?? {}) }, limitMs, unprivileged ? UNPRIVILEGED : undefined);
+    const { code, stderr, timedOut } = await runCli(
+      path.join(root, 'bin', 'lab.js'),
+      ['config', ...(c.args ?? [])],
+      dir,
+      { ...(c.env?.(dir) ?? {}) },
+      limitMs,
+      unprivileged ? UNPRIVILEGED : undefined,
+    );
     const ms = Date.now() - started;
     const running = await leftRunning(dir);
     const after = snapshot(dir);
@@ -150,9 +373,22 @@ export async function runInputCase(c: InputCase, root: string, limitMs = 30_000)
   }
 }
 
-function runCli(cli: string, args: string[], cwd: string, env: Record<string, string>, limitMs: number, uid: number | undefined): Promise<{ code: number | null; stderr: string; timedOut: boolean }> {
+function runCli(
+  cli: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+  limitMs: number,
+  uid: number | undefined,
+): Promise<{ code: number | null; stderr: string; timedOut: boolean }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd, env: cleanEnv(env), detached: true, stdio: ['ignore', 'ignore', 'pipe'], ...(uid !== undefined ? { uid, gid: uid } : {}) });
+    const child = spawn(process.execPath, [cli, ...args], {
+      cwd,
+      env: cleanEnv(env),
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      ...(uid !== undefined ? { uid, gid: uid } : {}),
+    });
     let stderr = '';
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => (stderr += chunk));
@@ -185,7 +421,8 @@ function runningIn(dir: string): Map<number, string> {
   for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
       const cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
-      if (cwd === dir || cwd.startsWith(`${dir}/`)) found.set(Number(pid), fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim());
+      if (cwd === dir || cwd.startsWith(`${dir}/`))
+        found.set(Number(pid), fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim());
     } catch {
       // Gone meanwhile, or not ours to look at.
     }
@@ -250,48 +487,137 @@ export type CsrOutcome = 'answered as the device' | 'wrong answer' | 'crashed' |
 export interface RunningSimulator {
   port: number;
   token: () => Promise<string>;
-  request: (method: string, pathname: string, options?: { token?: string; body?: string | Buffer; headers?: Record<string, string> }) => Promise<number | 'no answer'>;
+  request: (
+    method: string,
+    pathname: string,
+    options?: { token?: string; body?: string | Buffer; headers?: Record<string, string> },
+  ) => Promise<number | 'no answer'>;
 }
 
 const json = (value: unknown) => JSON.stringify(value);
 const ROUTE = (via: string) => json({ 'destination-network': '10.1.0.0/24', 'outgoing-interface': via });
 
 export const CSR_CASES: CsrCase[] = [
-  { title: 'a static route whose outgoing-interface is not Latin-1', expect: 400, send: async (s) => s.request('POST', '/api/v1/routing-svc/static-routes', { token: await s.token(), body: ROUTE('GigabitEthernet1\u2603') }) },
-  { title: 'a static route whose outgoing-interface holds a control character', expect: 400, send: async (s) => s.request('POST', '/api/v1/routing-svc/static-routes', { token: await s.token(), body: ROUTE('Gi1\r\nX-Injected: 1') }) },
-  { title: 'a malformed percent escape in a path', expect: 400, send: async (s) => s.request('GET', '/api/v1/vpn-svc/ike/policies/%E0%A4%A', { token: await s.token() }) },
-  { title: 'GET of an IKE policy named constructor', expect: 404, send: async (s) => s.request('GET', '/api/v1/vpn-svc/ike/policies/constructor', { token: await s.token() }) },
-  { title: 'GET of a keyring named __proto__', expect: 404, send: async (s) => s.request('GET', '/api/v1/vpn-svc/ike/keyrings/__proto__', { token: await s.token() }) },
-  { title: 'DELETE of a tunnel named hasOwnProperty', expect: 404, send: async (s) => s.request('DELETE', '/api/v1/vpn-svc/site-to-site/hasOwnProperty', { token: await s.token() }) },
-  { title: 'GET of a static route named toString', expect: 404, send: async (s) => s.request('GET', '/api/v1/routing-svc/static-routes/toString', { token: await s.token() }) },
-  { title: 'a body of 70 KiB with a good token', expect: 413, send: async (s) => s.request('POST', '/api/v1/vpn-svc/ike/policies', { token: await s.token(), body: json({ 'priority-id': '1', pad: 'x'.repeat(70 * 1024) }) }) },
-  { title: 'a body that is not JSON', expect: 400, send: async (s) => s.request('POST', '/api/v1/vpn-svc/ike/policies', { token: await s.token(), body: '{"priority-id": ' }) },
-  { title: 'an unauthenticated PUT of 64 MiB', expect: 401, send: async (s) => s.request('PUT', '/api/v1/vpn-svc/ike/keepalive', { body: Buffer.alloc(64 * 1024 * 1024, 0x20) }) },
+  {
+    title: 'a static route whose outgoing-interface is not Latin-1',
+    expect: 400,
+    send: async (s) =>
+      s.request('POST', '/api/v1/routing-svc/static-routes', {
+        token: await s.token(),
+        body: ROUTE('GigabitEthernet1\u2603'),
+      }),
+  },
+  {
+    title: 'a static route whose outgoing-interface holds a control character',
+    expect: 400,
+    send: async (s) =>
+      s.request('POST', '/api/v1/routing-svc/static-routes', {
+        token: await s.token(),
+        body: ROUTE('Gi1\r\nX-Injected: 1'),
+      }),
+  },
+  {
+    title: 'a malformed percent escape in a path',
+    expect: 400,
+    send: async (s) => s.request('GET', '/api/v1/vpn-svc/ike/policies/%E0%A4%A', { token: await s.token() }),
+  },
+  {
+    title: 'GET of an IKE policy named constructor',
+    expect: 404,
+    send: async (s) => s.request('GET', '/api/v1/vpn-svc/ike/policies/constructor', { token: await s.token() }),
+  },
+  {
+    title: 'GET of a keyring named __proto__',
+    expect: 404,
+    send: async (s) => s.request('GET', '/api/v1/vpn-svc/ike/keyrings/__proto__', { token: await s.token() }),
+  },
+  {
+    title: 'DELETE of a tunnel named hasOwnProperty',
+    expect: 404,
+    send: async (s) => s.request('DELETE', '/api/v1/vpn-svc/site-to-site/hasOwnProperty', { token: await s.token() }),
+  },
+  {
+    title: 'GET of a static route named toString',
+    expect: 404,
+    send: async (s) => s.request('GET', '/api/v1/routing-svc/static-routes/toString', { token: await s.token() }),
+  },
+  {
+    title: 'a body of 70 KiB with a good token',
+    expect: 413,
+    send: async (s) =>
+      s.request('POST', '/api/v1/vpn-svc/ike/policies', {
+        token: await s.token(),
+        body: json({ 'priority-id': '1', pad: 'x'.repeat(70 * 1024) }),
+      }),
+  },
+  {
+    title: 'a body that is not JSON',
+    expect: 400,
+    send: async (s) =>
+      s.request('POST', '/api/v1/vpn-svc/ike/policies', { token: await s.token(), body: '{"priority-id": ' }),
+  },
+  {
+    title: 'an unauthenticated PUT of 64 MiB',
+    expect: 401,
+    send: async (s) =>
+      s.request('PUT', '/api/v1/vpn-svc/ike/keepalive', { body: Buffer.alloc(64 * 1024 * 1024, 0x20) }),
+  },
 ];
 
 /** Starts the simulator of the build at `root` as its own process, as it runs in its container. */
-export async function startSimulator(root: string): Promise<{ sim: RunningSimulator; alive: () => boolean; rssKiB: () => number; stop: () => void; log: () => string }> {
+export async function startSimulator(
+  root: string,
+): Promise<{ sim: RunningSimulator; alive: () => boolean; rssKiB: () => number; stop: () => void; log: () => string }> {
   const dir = scratch();
-  spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
+  spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      '/CN=localhost',
+      '-days',
+      '1',
+      '-keyout',
+      path.join(dir, 'key.pem'),
+      '-out',
+      path.join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   const port = await freeLoopbackPort();
   const child = spawn(process.execPath, [path.join(root, 'dist', 'lab', 'csr', 'main.js')], {
-    env: { PATH: process.env.PATH ?? '', CSR_USERNAME: 'stack', CSR_PASSWORD: 'cisco', CSR_TLS_DIR: dir, CSR_STATE_FILE: path.join(dir, 'state.json'), CSR_LISTEN_PORT: String(port) },
+    env: {
+      PATH: process.env.PATH ?? '',
+      CSR_USERNAME: 'stack',
+      CSR_PASSWORD: 'cisco',
+      CSR_TLS_DIR: dir,
+      CSR_STATE_FILE: path.join(dir, 'state.json'),
+      CSR_LISTEN_PORT: String(port),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
   child.stdout.on('data', (c: Buffer) => (log += c.toString()));
   child.stderr.on('data', (c: Buffer) => (log += c.toString()));
   const deadline = Date.now() + 10_000;
-  while (!/listening/.test(log) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+  while (!/listening/.test(log) && Date.now() < deadline && child.exitCode === null)
+    await new Promise((r) => setTimeout(r, 50));
   const request: RunningSimulator['request'] = (method, pathname, options = {}) =>
     new Promise((resolve) => {
       const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
       if (options.token) headers['x-auth-token'] = options.token;
       if (options.body !== undefined) headers['content-length'] = String(Buffer.byteLength(options.body));
-      const req = https.request({ host: '127.0.0.1', port, method, path: pathname, headers, rejectUnauthorized: false, agent: false }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
+      const req = https.request(
+        { host: '127.0.0.1', port, method, path: pathname, headers, rejectUnauthorized: false, agent: false },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
       req.setTimeout(10_000, () => req.destroy(new Error('no answer')));
       // An answer while the body is still being sent is an answer.
       req.on('error', () => resolve('no answer'));
@@ -300,11 +626,22 @@ export async function startSimulator(root: string): Promise<{ sim: RunningSimula
   const token = async () => {
     const basic = Buffer.from('stack:cisco').toString('base64');
     return new Promise<string>((resolve, reject) => {
-      const req = https.request({ host: '127.0.0.1', port, method: 'POST', path: '/api/v1/auth/token-services', headers: { authorization: `Basic ${basic}` }, rejectUnauthorized: false, agent: false }, (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve(String((JSON.parse(text) as Record<string, unknown>)['token-id'])));
-      });
+      const req = https.request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/api/v1/auth/token-services',
+          headers: { authorization: `Basic ${basic}` },
+          rejectUnauthorized: false,
+          agent: false,
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve(String((JSON.parse(text) as Record<string, unknown>)['token-id'])));
+        },
+      );
       req.on('error', reject);
       req.end();
     });
@@ -366,4 +703,3 @@ function freeLoopbackPort(): Promise<number> {
     });
   });
 }
-

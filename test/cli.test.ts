@@ -18,7 +18,10 @@ describe('the lab command line', () => {
     const cases: [string[], RegExp][] = [
       [['vpn', 'show'], /lab: write lab vpn demo, not lab vpn show/],
       [['vpn', 'demo', '--driver', 'cisco'], /lab: --driver cisco: write --driver reference or --driver csr/],
-      [['vpn', 'demo', '--delete', '--driver', 'csr'], /--delete removes the demo whatever its driver: leave out --driver/],
+      [
+        ['vpn', 'demo', '--delete', '--driver', 'csr'],
+        /--delete removes the demo whatever its driver: leave out --driver/,
+      ],
       [['openstack'], /lab: give the client its command, e\.g\. lab openstack vpn service list/],
     ];
     for (const [args, message] of cases) {
@@ -42,7 +45,14 @@ describe('the lab command line', () => {
     const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const general = await lab(['--help'], { cwd: dir() });
     const listed = /^Verbs:\n((?: {2}\S+ .*\n)+)/m.exec(general.stdout)?.[1] ?? '';
-    assert.deepEqual(listed.trimEnd().split('\n').map((l) => l.trim().split(' ')[0]), VERBS.map((v) => v.name), 'general help lists every verb');
+    assert.deepEqual(
+      listed
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.trim().split(' ')[0]),
+      VERBS.map((v) => v.name),
+      'general help lists every verb',
+    );
     for (const verb of VERBS) {
       const cwd = dir();
       const result = await lab([verb.name, '--help'], { cwd });
@@ -53,9 +63,17 @@ describe('the lab command line', () => {
       assert.match(result.stdout, new RegExp(`^${escape(verb.summary)}$`, 'm'));
       for (const [name, option] of Object.entries(verb.options)) {
         const flag = `${option.short ? `-${option.short}, ` : ''}--${name}${option.type === 'string' ? ` ${option.valueName ?? 'VALUE'}` : ''}`;
-        assert.match(result.stdout, new RegExp(`^ {2}${escape(flag)} +${escape(option.description)}$`, 'm'), `lab ${verb.name} --help names ${flag}`);
+        assert.match(
+          result.stdout,
+          new RegExp(`^ {2}${escape(flag)} +${escape(option.description)}$`, 'm'),
+          `lab ${verb.name} --help names ${flag}`,
+        );
       }
-      assert.match(result.stdout, /^ {2}--localrc PATH +a DevStack localrc or local\.conf/m, `lab ${verb.name} --help names --localrc`);
+      assert.match(
+        result.stdout,
+        /^ {2}--localrc PATH +a DevStack localrc or local\.conf/m,
+        `lab ${verb.name} --help names --localrc`,
+      );
       assert.match(result.stdout, /^ {2}-h, --help +show help$/m, `lab ${verb.name} --help names --help`);
       assert.deepEqual(fs.readdirSync(cwd), [], `lab ${verb.name} --help runs nothing`);
     }
@@ -84,16 +102,28 @@ describe('lab config with no localrc', () => {
     const cwd = dir();
     const result = await lab(['config'], { cwd });
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /no --localrc, \.\/local\.conf or \.\/localrc: using the embedded default localrc\.example/);
+    assert.match(
+      result.stdout,
+      /no --localrc, \.\/local\.conf or \.\/localrc: using the embedded default localrc\.example/,
+    );
     assert.match(result.stdout, /==> \.\/\.lab\/lab\/etc\/neutron\/neutron\.conf\n.*in q-svc and q-vpn/);
     assert.match(result.stdout, /^service_plugins = router,vpnaas$/m);
-    assert.match(result.stdout, /==> \.\/\.lab\/lab\/etc\/neutron\/neutron_vpnaas\.conf[\s\S]*^service_provider = VPN:strongswan:neutron_vpnaas\.services\.vpn\.service_drivers\.ipsec\.IPsecVPNDriver:default$/m);
+    assert.match(
+      result.stdout,
+      /==> \.\/\.lab\/lab\/etc\/neutron\/neutron_vpnaas\.conf[\s\S]*^service_provider = VPN:strongswan:neutron_vpnaas\.services\.vpn\.service_drivers\.ipsec\.IPsecVPNDriver:default$/m,
+    );
     assert.match(result.stdout, /==> \.\/\.lab\/lab\/etc\/neutron\/l3_agent\.ini[\s\S]*^extensions = vpnaas$/m);
-    assert.match(result.stdout, /^vpn_device_driver = neutron_vpnaas\.services\.vpn\.device_drivers\.strongswan_ipsec\.StrongSwanDriver$/m);
+    assert.match(
+      result.stdout,
+      /^vpn_device_driver = neutron_vpnaas\.services\.vpn\.device_drivers\.strongswan_ipsec\.StrongSwanDriver$/m,
+    );
     assert.match(result.stdout, /transport_url = rabbit:\/\/stackrabbit:\*{8}@rabbit:5672\//);
     const passwords = fs.readFileSync(path.join(cwd, '.lab', 'lab', 'passwords'), 'utf8');
     for (const [, value] of passwords.matchAll(/^[A-Z_]+=(.+)$/gm)) {
-      assert.ok(value && !result.stdout.includes(value) && !result.stderr.includes(value), 'a generated password is printed');
+      assert.ok(
+        value && !result.stdout.includes(value) && !result.stderr.includes(value),
+        'a generated password is printed',
+      );
     }
     assert.equal(result.stderr, '', 'the default config gives no warning');
   });

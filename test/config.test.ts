@@ -18,7 +18,12 @@ interface JsonConfig {
   enabledServices: string[];
   ignoredServices: string[];
   variables: Record<string, { value: string | null; from: string }>;
-  vpn: { key: string; values: { value: string; from: string }[]; replaced: { value: string; from: string }[]; note?: string }[];
+  vpn: {
+    key: string;
+    values: { value: string; from: string }[];
+    replaced: { value: string; from: string }[];
+    note?: string;
+  }[];
   files: { name: string; path: string; content: string; services: string[] }[];
   warnings: { where: string; message: string }[];
 }
@@ -40,10 +45,13 @@ describe('reading a localrc like DevStack', () => {
     assert.match(neutron, /^transport_url = rabbit:\/\/rabbit:p%40ss%3Aw%2Frd%20%24x@rabbit:5672\/$/m);
     assert.match(neutron, /^connection = mysql\+pymysql:\/\/root:db-quoted@mysql\/neutron\?charset=utf8$/m);
     const vpnaas = readRendered(cwd, 'quoted', 'etc/neutron/neutron_vpnaas.conf');
-    assert.deepEqual(vpnaas.split('\n').filter((l) => l.startsWith('service_provider')), [
-      'service_provider = VPN:mine:my_driver.service.MyDriver:default',
-      'service_provider = VPN:strongswan:neutron_vpnaas.services.vpn.service_drivers.ipsec.IPsecVPNDriver',
-    ]);
+    assert.deepEqual(
+      vpnaas.split('\n').filter((l) => l.startsWith('service_provider')),
+      [
+        'service_provider = VPN:mine:my_driver.service.MyDriver:default',
+        'service_provider = VPN:strongswan:neutron_vpnaas.services.vpn.service_drivers.ipsec.IPsecVPNDriver',
+      ],
+    );
   });
 
   it('lets the localrc see exported variables, and uses the environment when the localrc sets nothing', async () => {
@@ -57,7 +65,10 @@ describe('reading a localrc like DevStack', () => {
     assert.equal(fromEnv.variables.Q_PORT?.value, '9811');
     assert.match(fromEnv.variables.Q_PORT?.from ?? '', /environment/);
     const driver = fromEnv.vpn.find((s) => s.key === 'vpn_device_driver');
-    assert.deepEqual(driver?.values.map((v) => v.value), ['neutron_vpnaas.services.vpn.device_drivers.libreswan_ipsec.LibreSwanDriver']);
+    assert.deepEqual(
+      driver?.values.map((v) => v.value),
+      ['neutron_vpnaas.services.vpn.device_drivers.libreswan_ipsec.LibreSwanDriver'],
+    );
 
     const overriding = dir({ localrc: 'Q_PORT=9822\n' });
     const fromLocalrc = await configJson(overriding, [], { Q_PORT: '9811' });
@@ -80,12 +91,16 @@ describe('reading a localrc like DevStack', () => {
   it('uses a plain localrc over [[local|localrc]] of a local.conf beside it, says so, and still applies its post-config', async () => {
     const cwd = dir({
       localrc: 'LAB_NAME=fromlocalrc\n',
-      'local.conf': '[[local|localrc]]\nLAB_NAME=fromlocalconf\n[[post-config|$NEUTRON_CONF]]\n[DEFAULT]\napi_workers = 3\n',
+      'local.conf':
+        '[[local|localrc]]\nLAB_NAME=fromlocalconf\n[[post-config|$NEUTRON_CONF]]\n[DEFAULT]\napi_workers = 3\n',
     });
     const result = await lab(['config'], { cwd });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /lab "fromlocalrc"/);
-    assert.match(result.stdout, /note: \.\/localrc and \[\[local\|localrc\]\] in \.\/local\.conf \(line 1\) both exist: using \.\/localrc/);
+    assert.match(
+      result.stdout,
+      /note: \.\/localrc and \[\[local\|localrc\]\] in \.\/local\.conf \(line 1\) both exist: using \.\/localrc/,
+    );
     assert.match(readRendered(cwd, 'fromlocalrc', 'etc/neutron/neutron.conf'), /^api_workers = 3$/m);
     assert.equal(fs.existsSync(path.join(cwd, '.lab', 'fromlocalconf')), false);
   });
@@ -116,53 +131,86 @@ describe('post-config sections', () => {
     const cwd = dir({ 'local.conf': fixture('two-providers.local.conf') });
     const config = await configJson(cwd);
     const vpnaas = config.files.find((f) => f.name === 'neutron_vpnaas.conf');
-    assert.deepEqual(vpnaas?.content.split('\n').filter((l) => l.startsWith('service_provider')), [
-      'service_provider = VPN:mine:my_driver.service.MyDriver:default',
-      'service_provider = VPN:strongswan:neutron_vpnaas.services.vpn.service_drivers.ipsec.IPsecVPNDriver',
-    ]);
+    assert.deepEqual(
+      vpnaas?.content.split('\n').filter((l) => l.startsWith('service_provider')),
+      [
+        'service_provider = VPN:mine:my_driver.service.MyDriver:default',
+        'service_provider = VPN:strongswan:neutron_vpnaas.services.vpn.service_drivers.ipsec.IPsecVPNDriver',
+      ],
+    );
     const providers = config.vpn.find((s) => s.key === 'service_provider');
-    assert.deepEqual(providers?.values.map((v) => v.from), [
-      './local.conf line 9 [[post-config|$NEUTRON_VPNAAS_CONF]]',
-      './local.conf line 10 [[post-config|$NEUTRON_VPNAAS_CONF]]',
-    ]);
+    assert.deepEqual(
+      providers?.values.map((v) => v.from),
+      [
+        './local.conf line 9 [[post-config|$NEUTRON_VPNAAS_CONF]]',
+        './local.conf line 10 [[post-config|$NEUTRON_VPNAAS_CONF]]',
+      ],
+    );
     // The default provider is what they replaced, and lab says so.
-    assert.deepEqual(providers?.replaced.map((v) => v.from), ['default']);
+    assert.deepEqual(
+      providers?.replaced.map((v) => v.from),
+      ['default'],
+    );
   });
 
   it('keeps every value of a multi-valued option and the last body for a single-valued one', async () => {
     const cwd = dir({ 'local.conf': fixture('two-providers.local.conf') });
     const config = await configJson(cwd);
     const l3 = config.files.find((f) => f.name === 'l3_agent.ini')?.content ?? '';
-    assert.deepEqual(l3.split('\n').filter((l) => l.startsWith('vpn_device_driver')), [
-      'vpn_device_driver = my_driver.device.MyDeviceDriver',
-      'vpn_device_driver = neutron_vpnaas.services.vpn.device_drivers.strongswan_ipsec.StrongSwanDriver',
-    ]);
+    assert.deepEqual(
+      l3.split('\n').filter((l) => l.startsWith('vpn_device_driver')),
+      [
+        'vpn_device_driver = my_driver.device.MyDeviceDriver',
+        'vpn_device_driver = neutron_vpnaas.services.vpn.device_drivers.strongswan_ipsec.StrongSwanDriver',
+      ],
+    );
     const neutron = config.files.find((f) => f.name === 'neutron.conf')?.content ?? '';
     // `debug` is given twice in two [DEFAULT] blocks of one body: a multi-valued option, both kept, in order.
-    assert.deepEqual(neutron.split('\n').filter((l) => l.startsWith('debug')), ['debug = False', 'debug = True']);
-    assert.match(config.files.find((f) => f.name === 'ml2_conf.ini')?.content ?? '', /^mechanism_drivers = openvswitch,l2population$/m);
+    assert.deepEqual(
+      neutron.split('\n').filter((l) => l.startsWith('debug')),
+      ['debug = False', 'debug = True'],
+    );
+    assert.match(
+      config.files.find((f) => f.name === 'ml2_conf.ini')?.content ?? '',
+      /^mechanism_drivers = openvswitch,l2population$/m,
+    );
   });
 
   it('lets a later post-config section win for a single-valued key', async () => {
     const cwd = dir({
-      'local.conf': '[[post-config|$NEUTRON_CONF]]\n[DEFAULT]\napi_workers = 2\n[[post-config|$NEUTRON_CONF]]\n[DEFAULT]\napi_workers = 4\n',
+      'local.conf':
+        '[[post-config|$NEUTRON_CONF]]\n[DEFAULT]\napi_workers = 2\n[[post-config|$NEUTRON_CONF]]\n[DEFAULT]\napi_workers = 4\n',
     });
     const config = await configJson(cwd);
     const neutron = config.files.find((f) => f.name === 'neutron.conf')?.content ?? '';
-    assert.deepEqual(neutron.split('\n').filter((l) => l.startsWith('api_workers')), ['api_workers = 4']);
+    assert.deepEqual(
+      neutron.split('\n').filter((l) => l.startsWith('api_workers')),
+      ['api_workers = 4'],
+    );
   });
 
   it('warns about and skips a section whose file lab does not render, as DevStack does', async () => {
-    const cwd = dir({ 'local.conf': '[[post-config|$NOVA_CONF]]\n[DEFAULT]\nx = 1\n[[post-config|$UNSET_VARIABLE]]\n[DEFAULT]\ny = 2\n' });
+    const cwd = dir({
+      'local.conf': '[[post-config|$NOVA_CONF]]\n[DEFAULT]\nx = 1\n[[post-config|$UNSET_VARIABLE]]\n[DEFAULT]\ny = 2\n',
+    });
     const result = await lab(['config'], { cwd });
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stderr, /\.\/local\.conf line 1: \[\[post-config\|\$NOVA_CONF\]\] expands to nothing; section skipped/);
-    assert.match(result.stderr, /\.\/local\.conf line 4: \[\[post-config\|\$UNSET_VARIABLE\]\] expands to nothing; section skipped/);
+    assert.match(
+      result.stderr,
+      /\.\/local\.conf line 1: \[\[post-config\|\$NOVA_CONF\]\] expands to nothing; section skipped/,
+    );
+    assert.match(
+      result.stderr,
+      /\.\/local\.conf line 4: \[\[post-config\|\$UNSET_VARIABLE\]\] expands to nothing; section skipped/,
+    );
     assert.doesNotMatch(result.stdout, /^x = 1$/m);
   });
 
   it('expands a header variable the localrc defines', async () => {
-    const cwd = dir({ 'local.conf': '[[local|localrc]]\nMY_CONF=/etc/neutron/neutron.conf\n[[post-config|$MY_CONF]]\n[DEFAULT]\napi_workers = 5\n' });
+    const cwd = dir({
+      'local.conf':
+        '[[local|localrc]]\nMY_CONF=/etc/neutron/neutron.conf\n[[post-config|$MY_CONF]]\n[DEFAULT]\napi_workers = 5\n',
+    });
     const config = await configJson(cwd);
     assert.match(config.files.find((f) => f.name === 'neutron.conf')?.content ?? '', /^api_workers = 5$/m);
   });
@@ -175,17 +223,32 @@ describe('the service_plugins precedence rule', () => {
     assert.equal(result.code, 0, result.stderr);
     const config = JSON.parse(result.stdout) as JsonConfig;
     const plugins = config.vpn.find((s) => s.key === 'service_plugins');
-    assert.deepEqual(plugins?.values.map((v) => v.value), ['router']);
-    assert.match(plugins?.note ?? '', /service_plugins at \.\/local\.conf line 3 .* wins over the default Q_SERVICE_PLUGIN_CLASSES/);
-    assert.match(result.stderr, /"router" has no vpnaas: every \/v2\.0\/vpn request will answer 404; add vpnaas to Q_SERVICE_PLUGIN_CLASSES/);
+    assert.deepEqual(
+      plugins?.values.map((v) => v.value),
+      ['router'],
+    );
+    assert.match(
+      plugins?.note ?? '',
+      /service_plugins at \.\/local\.conf line 3 .* wins over the default Q_SERVICE_PLUGIN_CLASSES/,
+    );
+    assert.match(
+      result.stderr,
+      /"router" has no vpnaas: every \/v2\.0\/vpn request will answer 404; add vpnaas to Q_SERVICE_PLUGIN_CLASSES/,
+    );
   });
 
   it('lets Q_SERVICE_PLUGIN_CLASSES set in localrc win over post-config, as DevStack does, and says so', async () => {
-    const cwd = dir({ 'local.conf': '[[local|localrc]]\nQ_SERVICE_PLUGIN_CLASSES=router,vpnaas\n[[post-config|$NEUTRON_CONF]]\n[DEFAULT]\nservice_plugins = router\n' });
+    const cwd = dir({
+      'local.conf':
+        '[[local|localrc]]\nQ_SERVICE_PLUGIN_CLASSES=router,vpnaas\n[[post-config|$NEUTRON_CONF]]\n[DEFAULT]\nservice_plugins = router\n',
+    });
     const result = await lab(['config'], { cwd });
     assert.equal(result.code, 0, result.stderr);
     assert.match(readRendered(cwd, 'lab', 'etc/neutron/neutron.conf'), /^service_plugins = router,vpnaas$/m);
-    assert.match(result.stdout, /Q_SERVICE_PLUGIN_CLASSES \(\.\/local\.conf line 2\) wins over service_plugins at \.\/local\.conf line 5 .*, as in DevStack/);
+    assert.match(
+      result.stdout,
+      /Q_SERVICE_PLUGIN_CLASSES \(\.\/local\.conf line 2\) wins over service_plugins at \.\/local\.conf line 5 .*, as in DevStack/,
+    );
     assert.match(result.stdout, /replaced: router\n\s+from \.\/local\.conf line 5/);
   });
 });
@@ -199,7 +262,10 @@ describe('generated passwords', () => {
     assert.match(password, /^[0-9a-f]{24}$/);
     assert.equal(second.variables.DATABASE_PASSWORD?.value, password);
     assert.notEqual(first.variables.RABBIT_PASSWORD?.value, password);
-    assert.match(first.variables.DATABASE_PASSWORD?.from ?? '', /generated once for this lab, kept in \.\/\.lab\/pw\/passwords/);
+    assert.match(
+      first.variables.DATABASE_PASSWORD?.from ?? '',
+      /generated once for this lab, kept in \.\/\.lab\/pw\/passwords/,
+    );
     const store = path.join(cwd, '.lab', 'pw', 'passwords');
     assert.equal(fs.statSync(store).mode & 0o777, 0o600);
     assert.match(fs.readFileSync(store, 'utf8'), new RegExp(`^DATABASE_PASSWORD=${password}$`, 'm'));
@@ -222,10 +288,17 @@ describe('generated passwords', () => {
 
 describe('classes an enable_plugin directory must hold', () => {
   it('warns before anything starts when no enable_plugin directory holds a driver module', async () => {
-    const cwd = dir({ localrc: 'NEUTRON_VPNAAS_DEVICE_DRIVER=my_driver.device.MyDriver\nenable_plugin mine ./mine\n', 'mine/my_driver/__init__.py': '', 'mine/my_driver/other.py': '' });
+    const cwd = dir({
+      localrc: 'NEUTRON_VPNAAS_DEVICE_DRIVER=my_driver.device.MyDriver\nenable_plugin mine ./mine\n',
+      'mine/my_driver/__init__.py': '',
+      'mine/my_driver/other.py': '',
+    });
     const result = await lab(['config'], { cwd });
     assert.equal(result.code, 0);
-    assert.match(result.stderr, /variable NEUTRON_VPNAAS_DEVICE_DRIVER: my_driver\.device\.MyDriver cannot be imported: no enable_plugin directory \(.*mine\) holds my_driver\/device\.py/);
+    assert.match(
+      result.stderr,
+      /variable NEUTRON_VPNAAS_DEVICE_DRIVER: my_driver\.device\.MyDriver cannot be imported: no enable_plugin directory \(.*mine\) holds my_driver\/device\.py/,
+    );
     fs.writeFileSync(path.join(cwd, 'mine', 'my_driver', 'device.py'), '');
     assert.doesNotMatch((await lab(['config'], { cwd })).stderr, /cannot be imported/);
   });

@@ -61,7 +61,10 @@ export async function createTestLab(prefix: string, localrc: (name: string, port
     run,
     writeFile: (file, text) => fs.writeFileSync(path.join(dir, file), text),
     async api<T>(pathname: string, init?: RequestInit) {
-      const response = await fetch(`http://127.0.0.1:${port}${pathname}`, { ...init, signal: AbortSignal.timeout(60_000) });
+      const response = await fetch(`http://127.0.0.1:${port}${pathname}`, {
+        ...init,
+        signal: AbortSignal.timeout(60_000),
+      });
       const text = await response.text();
       return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as T };
     },

@@ -34,7 +34,10 @@ function screenLines(logDir: string, service: string): string[] {
   } catch {
     return [];
   }
-  return text.split('\n').slice(0, -1).map((line) => parseLogLine(line).text);
+  return text
+    .split('\n')
+    .slice(0, -1)
+    .map((line) => parseLogLine(line).text);
 }
 
 /** The numbers of the well-formed numbered lines, in file order. */
@@ -108,10 +111,18 @@ describe('the log follower against the real engine', { timeout: 5 * 60_000 }, ()
     const lines = screenLines(logDir, 'talker');
     assert.equal(lines[0], LONG, 'the long line, once, without a timestamp inside it');
     const found = numbers(lines);
-    assert.equal(found.length, lines.length - 1, `every other line is a numbered line with its characters whole: ${lines.slice(1).find((l) => numbers([l]).length === 0)}`);
+    assert.equal(
+      found.length,
+      lines.length - 1,
+      `every other line is a numbered line with its characters whole: ${lines.slice(1).find((l) => numbers([l]).length === 0)}`,
+    );
     assert.equal(found[0], 1);
     assertConsecutive(found, 'screen-talker.log');
-    assert.equal(fs.statSync(screenLink(logDir, 'talker')).mode & 0o777, 0o600, 'the screen log is readable by its owner only');
+    assert.equal(
+      fs.statSync(screenLink(logDir, 'talker')).mode & 0o777,
+      0o600,
+      'the screen log is readable by its owner only',
+    );
     for (const file of Object.values(followerPaths(labDir))) assert.equal(fs.statSync(file).mode & 0o777, 0o600, file);
   });
 
@@ -119,7 +130,11 @@ describe('the log follower against the real engine', { timeout: 5 * 60_000 }, ()
     const before = Math.max(...numbers(screenLines(logDir, 'talker')));
     fs.rmSync(logDir, { recursive: true, force: true });
     const removedAt = Date.now();
-    await eventually('new lines in a recreated screen-talker.log', () => numbers(screenLines(logDir, 'talker')).length >= 10, 5_000);
+    await eventually(
+      'new lines in a recreated screen-talker.log',
+      () => numbers(screenLines(logDir, 'talker')).length >= 10,
+      5_000,
+    );
     console.log(`lines again ${Date.now() - removedAt} ms after rm -rf`);
     assert.match(fs.readlinkSync(screenLink(logDir, 'talker')), /^screen-talker\.\d{4}-\d{2}-\d{2}-\d{6}\.log$/);
     const found = numbers(screenLines(logDir, 'talker'));
@@ -144,7 +159,11 @@ describe('the log follower against the real engine', { timeout: 5 * 60_000 }, ()
     } finally {
       fs.closeSync(fd);
     }
-    await eventually('the follower reporting 20 lines it could not write', () => (status(labDir)?.writes?.lines ?? 0) >= 20, 15_000);
+    await eventually(
+      'the follower reporting 20 lines it could not write',
+      () => (status(labDir)?.writes?.lines ?? 0) >= 20,
+      15_000,
+    );
     assert.equal(status(labDir)?.writes?.code, 'ENOSPC');
     assert.equal(runningFollower(labDir, project), pid, 'the same follower still runs');
 
@@ -152,10 +171,15 @@ describe('the log follower against the real engine', { timeout: 5 * 60_000 }, ()
     assert.equal(text.code, 0, text.stderr);
     const said = text.stdout.split('\n').filter((l) => l.startsWith('log follower:'));
     assert.equal(said[0], `log follower: running (pid ${pid})`);
-    assert.match(said[1] ?? '', /^log follower: \d+ lines not written to \.\/disk\/logs since \d\d:\d\d:\d\d: ENOSPC: no space left on device, write$/);
+    assert.match(
+      said[1] ?? '',
+      /^log follower: \d+ lines not written to \.\/disk\/logs since \d\d:\d\d:\d\d: ENOSPC: no space left on device, write$/,
+    );
     assert.equal(said.length, 2, 'said once, not per service');
     const json = await lab(['status', '--json'], { cwd: root });
-    const report = (JSON.parse(json.stdout) as { logFollower: { pid: number; status: FollowerStatus; notes: string[] } }).logFollower;
+    const report = (
+      JSON.parse(json.stdout) as { logFollower: { pid: number; status: FollowerStatus; notes: string[] } }
+    ).logFollower;
     assert.equal(report.pid, pid);
     assert.equal(report.status.writes?.code, 'ENOSPC');
     assert.equal(report.notes.length, 1);
@@ -164,16 +188,33 @@ describe('the log follower against the real engine', { timeout: 5 * 60_000 }, ()
     await eventually('the follower writing again', () => status(labDir)?.writes?.resumedAt !== undefined, 10_000);
     const lost = status(labDir)?.writes?.lines ?? 0;
     const resumed = numbers(screenLines(logDir, 'talker')).at(-1) ?? 0;
-    await eventually('20 lines written after the disk had room again', () => (numbers(screenLines(logDir, 'talker')).at(-1) ?? 0) >= resumed + 20, 10_000);
+    await eventually(
+      '20 lines written after the disk had room again',
+      () => (numbers(screenLines(logDir, 'talker')).at(-1) ?? 0) >= resumed + 20,
+      10_000,
+    );
     const found = numbers(screenLines(logDir, 'talker'));
-    const gaps = found.flatMap((n, i) => (i > 0 && n !== (found[i - 1] ?? 0) + 1 ? [{ after: found[i - 1] ?? 0, next: n }] : []));
+    const gaps = found.flatMap((n, i) =>
+      i > 0 && n !== (found[i - 1] ?? 0) + 1 ? [{ after: found[i - 1] ?? 0, next: n }] : [],
+    );
     assert.equal(gaps.length, 1, `one gap, while the disk was full: ${JSON.stringify(gaps)}`);
     assert.equal((gaps[0]?.next ?? 0) - (gaps[0]?.after ?? 0) - 1, lost, 'exactly the lines it counted are missing');
     const malformed = screenLines(logDir, 'talker').filter((l) => numbers([l]).length === 0);
-    const cutShort = (fragment: string) => (fragment.includes(' ') ? `line ${(gaps[0]?.after ?? 0) + 1} ${WORDS}`.startsWith(fragment) : /^[\dTZ:.-]*$/.test(fragment));
-    assert.ok(malformed.length <= 1 && malformed.every(cutShort), `at most the line cut short by the full disk, on a line of its own: ${JSON.stringify(malformed)}`);
+    const cutShort = (fragment: string) =>
+      fragment.includes(' ')
+        ? `line ${(gaps[0]?.after ?? 0) + 1} ${WORDS}`.startsWith(fragment)
+        : /^[\dTZ:.-]*$/.test(fragment);
+    assert.ok(
+      malformed.length <= 1 && malformed.every(cutShort),
+      `at most the line cut short by the full disk, on a line of its own: ${JSON.stringify(malformed)}`,
+    );
     const again = await lab(['status'], { cwd: root });
-    assert.match(again.stdout, new RegExp(`log follower: ${lost} lines not written to \\./disk/logs from \\d\\d:\\d\\d:\\d\\d to \\d\\d:\\d\\d:\\d\\d \\(ENOSPC: no space left on device, write\\); writing again since`));
+    assert.match(
+      again.stdout,
+      new RegExp(
+        `log follower: ${lost} lines not written to \\./disk/logs from \\d\\d:\\d\\d:\\d\\d to \\d\\d:\\d\\d:\\d\\d \\(ENOSPC: no space left on device, write\\); writing again since`,
+      ),
+    );
   });
 
   it('is the same follower process at the end as at the start', () => {
@@ -224,7 +265,10 @@ describe('the log follower when the engine goes away and comes back', { timeout:
   const labDir = path.join(root, 'lab');
   const logDir = path.join(root, 'logs');
   const host = process.env.DOCKER_HOST;
-  const proxy = new EngineProxy(path.join(root, 'docker.sock'), host?.startsWith('unix://') ? host.slice('unix://'.length) : '/var/run/docker.sock');
+  const proxy = new EngineProxy(
+    path.join(root, 'docker.sock'),
+    host?.startsWith('unix://') ? host.slice('unix://'.length) : '/var/run/docker.sock',
+  );
   let engine: Engine;
   let pid: number | undefined;
   const written = () => numbers(screenLines(logDir, 'talker'));
@@ -251,14 +295,22 @@ describe('the log follower when the engine goes away and comes back', { timeout:
   });
 
   it('keeps running while no engine answers, and then reads the lines printed meanwhile', async () => {
-    await eventually('the follower reporting the engine unreachable', () => status(labDir)?.engine?.lostAt !== undefined, 10_000);
+    await eventually(
+      'the follower reporting the engine unreachable',
+      () => status(labDir)?.engine?.lostAt !== undefined,
+      10_000,
+    );
     await talker(engine, project, 'talker');
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     assert.equal(runningFollower(labDir, project), pid);
     assert.deepEqual(written(), [], 'nothing can be read without the engine');
     await proxy.up();
     await eventually('the follower reading the log once the engine answers', () => written().length >= 100, 30_000);
-    await eventually('the follower saying when the engine answered again', () => status(labDir)?.engine?.backAt !== undefined, 2_000);
+    await eventually(
+      'the follower saying when the engine answered again',
+      () => status(labDir)?.engine?.backAt !== undefined,
+      2_000,
+    );
     assert.equal(written()[0], 1);
     assertConsecutive(written(), 'screen-talker.log');
   });
@@ -266,7 +318,11 @@ describe('the log follower when the engine goes away and comes back', { timeout:
   it('subscribes again after every connection was cut, and loses no line and writes none twice', async () => {
     const before = written().at(-1) ?? 0;
     await proxy.down();
-    await eventually('the follower noticing the engine gone', () => status(labDir)?.engine?.times === 2 && status(labDir)?.engine?.backAt === undefined, 10_000);
+    await eventually(
+      'the follower noticing the engine gone',
+      () => status(labDir)?.engine?.times === 2 && status(labDir)?.engine?.backAt === undefined,
+      10_000,
+    );
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     await proxy.up();
     await eventually('lines printed after the engine came back', () => (written().at(-1) ?? 0) > before + 250, 30_000);
@@ -275,7 +331,11 @@ describe('the log follower when the engine goes away and comes back', { timeout:
     assertConsecutive(found, 'screen-talker.log across the engine going away');
     assert.equal(new Set(found).size, found.length, 'no line written twice');
     // The status file is written after the follower reads on: wait for it, as the first test does.
-    await eventually('the follower saying when the engine answered again', () => status(labDir)?.engine?.backAt !== undefined, 2_000);
+    await eventually(
+      'the follower saying when the engine answered again',
+      () => status(labDir)?.engine?.backAt !== undefined,
+      2_000,
+    );
     const engineStatus = status(labDir)?.engine;
     assert.ok(engineStatus?.backAt !== undefined && engineStatus.backAt > engineStatus.lostAt);
     assert.equal(runningFollower(labDir, project), pid, 'the same follower throughout');

@@ -143,7 +143,10 @@ describe('LOGDAYS while the follower runs', () => {
     now = new Date(2026, 11, 11, 12, 0, 0);
     const third = old(3);
     assert.deepEqual(pruner.tick().sort(), [second, third]);
-    assert.deepEqual(fs.readdirSync(logs).filter((f) => f !== LOG_MANIFEST), []);
+    assert.deepEqual(
+      fs.readdirSync(logs).filter((f) => f !== LOG_MANIFEST),
+      [],
+    );
   });
 });
 
@@ -155,8 +158,11 @@ describe("the follower's status for lab status", () => {
     const health = new FollowerHealth(42, '/home/dev/lab/logs', at(12, 0, 0));
     assert.deepEqual(describeStatus(health.status, at(12, 0, 1), '/home/dev/lab'), []);
     assert.equal(health.writeFailed(enospc, at(12, 3, 4)), true, 'the first failure is news');
-    for (let i = 0; i < 1233; i++) assert.equal(health.writeFailed(new Error('EIO: i/o error, write'), at(12, 4, 0)), false);
-    assert.deepEqual(describeStatus(health.status, at(12, 5, 0), '/home/dev/lab'), ['log follower: 1234 lines not written to ./logs since 12:03:04: ENOSPC: no space left on device, write']);
+    for (let i = 0; i < 1233; i++)
+      assert.equal(health.writeFailed(new Error('EIO: i/o error, write'), at(12, 4, 0)), false);
+    assert.deepEqual(describeStatus(health.status, at(12, 5, 0), '/home/dev/lab'), [
+      'log follower: 1234 lines not written to ./logs since 12:03:04: ENOSPC: no space left on device, write',
+    ]);
     assert.equal(health.writeWorked(at(12, 6, 0)), true);
     assert.equal(health.writeWorked(at(12, 6, 1)), false);
     assert.deepEqual(describeStatus(health.status, at(12, 7, 0), '/home/dev/lab'), [
@@ -172,9 +178,13 @@ describe("the follower's status for lab status", () => {
     const health = new FollowerHealth(42, '/srv/logs', at(12, 0, 0));
     assert.equal(health.engineLost(new Error('connect ENOENT /var/run/docker.sock'), at(12, 1, 0)), true);
     assert.equal(health.engineLost(new Error('connect ECONNREFUSED'), at(12, 1, 5)), false);
-    assert.deepEqual(describeStatus(health.status, at(12, 2, 0)), ['log follower: the Docker engine has been unreachable since 12:01:00 (connect ENOENT /var/run/docker.sock); it tries again']);
+    assert.deepEqual(describeStatus(health.status, at(12, 2, 0)), [
+      'log follower: the Docker engine has been unreachable since 12:01:00 (connect ENOENT /var/run/docker.sock); it tries again',
+    ]);
     assert.equal(health.engineBack(at(12, 1, 30)), true);
-    assert.deepEqual(describeStatus(health.status, at(12, 2, 0)), ['log follower: the Docker engine was unreachable from 12:01:00 to 12:01:30; the logs were read on from where they stopped']);
+    assert.deepEqual(describeStatus(health.status, at(12, 2, 0)), [
+      'log follower: the Docker engine was unreachable from 12:01:00 to 12:01:30; the logs were read on from where they stopped',
+    ]);
     health.engineLost(new Error('the event stream ended'), at(13, 0, 0));
     health.engineBack(at(13, 0, 2));
     assert.deepEqual(describeStatus(health.status, new Date(2026, 11, 2, 8, 0, 0)), [
@@ -191,7 +201,10 @@ describe("the follower's status for lab status", () => {
     const inode = fs.statSync(file).ino;
     // The file it would write first and rename cannot be made (as on a full disk).
     fs.mkdirSync(`${file}.partial`);
-    health.writeFailed(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }), at(12, 3, 4));
+    health.writeFailed(
+      Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }),
+      at(12, 3, 4),
+    );
     saveStatus(file, health.status);
     assert.equal(fs.statSync(file).ino, inode, 'overwritten in place');
     assert.deepEqual(readStatus(file), health.status);
@@ -201,7 +214,10 @@ describe("the follower's status for lab status", () => {
 describe("the follower's pacing", () => {
   it('waits 1 s, doubling, at most 10 s between tries to reach the engine, and from 1 s again once it answered', () => {
     const backoff = new Backoff();
-    assert.deepEqual([1, 2, 3, 4, 5, 6].map(() => backoff.delay()), [1_000, 2_000, 4_000, 8_000, 10_000, 10_000]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6].map(() => backoff.delay()),
+      [1_000, 2_000, 4_000, 8_000, 10_000, 10_000],
+    );
     backoff.reset();
     assert.equal(backoff.delay(), 1_000);
   });

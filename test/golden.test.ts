@@ -13,7 +13,12 @@ after(() => dirs.forEach(removeScratch));
 
 const goldens: { name: string; files: Record<string, string>; labName: string; env?: Record<string, string> }[] = [
   // The embedded default, with the passwords given through the environment so the text is stable.
-  { name: 'default', files: {}, labName: 'lab', env: { DATABASE_PASSWORD: 'golden-db', RABBIT_PASSWORD: 'golden-rabbit' } },
+  {
+    name: 'default',
+    files: {},
+    labName: 'lab',
+    env: { DATABASE_PASSWORD: 'golden-db', RABBIT_PASSWORD: 'golden-rabbit' },
+  },
   { name: 'two-providers', files: { 'local.conf': fixture('two-providers.local.conf') }, labName: 'multi' },
 ];
 

@@ -27,7 +27,10 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 
 export async function lab(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<LabRun> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { cwd: options.cwd, env: cleanEnv(options.env) });
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
+      cwd: options.cwd,
+      env: cleanEnv(options.env),
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };
@@ -71,7 +74,9 @@ export function readRendered(dir: string, labName: string, containerPath: string
 /** Every file below a directory, relative, sorted: to show that nothing was written. */
 export function listFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
+  return (fs.readdirSync(dir, { recursive: true }) as string[])
+    .filter((f) => fs.statSync(path.join(dir, f)).isFile())
+    .sort();
 }
 
 export interface CsrReply {
@@ -85,7 +90,12 @@ export interface CsrReply {
  * it is not, like the Cisco client against a device's self-signed certificate. A request
  * left unanswered for 10 s fails.
  */
-export function csrCall(port: number, method: string, pathname: string, options: { token?: string; basic?: string; body?: unknown; ca?: Buffer; headers?: Record<string, string> } = {}): Promise<CsrReply> {
+export function csrCall(
+  port: number,
+  method: string,
+  pathname: string,
+  options: { token?: string; basic?: string; body?: unknown; ca?: Buffer; headers?: Record<string, string> } = {},
+): Promise<CsrReply> {
   return new Promise((resolve, reject) => {
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
@@ -96,7 +106,13 @@ export function csrCall(port: number, method: string, pathname: string, options:
     const req = https.request({ host: '127.0.0.1', port, method, path: pathname, headers, ...tls }, (res) => {
       let text = '';
       res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined, location: res.headers.location }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined,
+          location: res.headers.location,
+        }),
+      );
     });
     req.setTimeout(10_000, () => req.destroy(new Error(`${method} ${pathname}: no answer within 10 s`)));
     req.on('error', reject);

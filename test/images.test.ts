@@ -3,7 +3,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Engine } from '../lab/engine.js';
-import { DEFAULT_BASE_IMAGE, ensureBaseImage, MADE_BASE_IMAGE, presentBaseImage, serviceImages } from '../lab/images.js';
+import {
+  DEFAULT_BASE_IMAGE,
+  ensureBaseImage,
+  MADE_BASE_IMAGE,
+  presentBaseImage,
+  serviceImages,
+} from '../lab/images.js';
 import { packagePath } from '../lab/paths.js';
 
 /** An engine holding `images` (ref -> id); a pull of one in `pullable` succeeds. */
@@ -25,7 +31,11 @@ describe('the base image', () => {
   it('is the wanted one when the engine has it, for stack and status alike', async () => {
     for (const wanted of [DEFAULT_BASE_IMAGE, 'debian:trixie']) {
       const { engine, pulls } = fakeEngine({ [wanted]: 'sha256:w', [MADE_BASE_IMAGE]: 'sha256:m' });
-      assert.deepEqual(await ensureBaseImage(engine, wanted, () => {}), { ref: wanted, id: 'sha256:w', how: 'present' });
+      assert.deepEqual(await ensureBaseImage(engine, wanted, () => {}), {
+        ref: wanted,
+        id: 'sha256:w',
+        how: 'present',
+      });
       assert.deepEqual(await presentBaseImage(engine, wanted), { ref: wanted, id: 'sha256:w', how: 'present' });
       assert.deepEqual(pulls, []);
     }
@@ -36,24 +46,41 @@ describe('the base image', () => {
     const said: string[] = [];
     const made = { ref: MADE_BASE_IMAGE, id: 'sha256:m', how: 'made earlier' };
     assert.deepEqual(await ensureBaseImage(engine, DEFAULT_BASE_IMAGE, (line) => said.push(line)), made);
-    assert.deepEqual(said, [`${DEFAULT_BASE_IMAGE} is not in the engine; using ${MADE_BASE_IMAGE}, made earlier with debootstrap`]);
+    assert.deepEqual(said, [
+      `${DEFAULT_BASE_IMAGE} is not in the engine; using ${MADE_BASE_IMAGE}, made earlier with debootstrap`,
+    ]);
     assert.deepEqual(await presentBaseImage(engine, DEFAULT_BASE_IMAGE), made);
     assert.deepEqual(pulls, []);
   });
 
   it('is another wanted one pulled by stack; status pulls nothing and counts the pull as failed', async () => {
     const { engine, pulls } = fakeEngine({ [MADE_BASE_IMAGE]: 'sha256:m' }, { 'debian:trixie': 'sha256:t' });
-    assert.deepEqual(await presentBaseImage(engine, 'debian:trixie'), { ref: MADE_BASE_IMAGE, id: 'sha256:m', how: 'made earlier' });
+    assert.deepEqual(await presentBaseImage(engine, 'debian:trixie'), {
+      ref: MADE_BASE_IMAGE,
+      id: 'sha256:m',
+      how: 'made earlier',
+    });
     assert.deepEqual(pulls, []);
-    assert.deepEqual(await ensureBaseImage(engine, 'debian:trixie', () => {}), { ref: 'debian:trixie', id: 'sha256:t', how: 'pulled' });
+    assert.deepEqual(await ensureBaseImage(engine, 'debian:trixie', () => {}), {
+      ref: 'debian:trixie',
+      id: 'sha256:t',
+      how: 'pulled',
+    });
     assert.deepEqual(pulls, ['debian:trixie']);
   });
 
   it('is the base made earlier when the pull fails; for status, none when there is nothing to stand in', async () => {
     const { engine } = fakeEngine({ [MADE_BASE_IMAGE]: 'sha256:m' });
     const said: string[] = [];
-    assert.deepEqual(await ensureBaseImage(engine, 'debian:trixie', (line) => said.push(line)), { ref: MADE_BASE_IMAGE, id: 'sha256:m', how: 'made earlier' });
-    assert.deepEqual(said, ['debian:trixie is not in the engine; trying to pull it', `debian:trixie cannot be pulled; using ${MADE_BASE_IMAGE}, made earlier with debootstrap`]);
+    assert.deepEqual(await ensureBaseImage(engine, 'debian:trixie', (line) => said.push(line)), {
+      ref: MADE_BASE_IMAGE,
+      id: 'sha256:m',
+      how: 'made earlier',
+    });
+    assert.deepEqual(said, [
+      'debian:trixie is not in the engine; trying to pull it',
+      `debian:trixie cannot be pulled; using ${MADE_BASE_IMAGE}, made earlier with debootstrap`,
+    ]);
     assert.equal(await presentBaseImage(fakeEngine({}).engine, DEFAULT_BASE_IMAGE), undefined);
   });
 });
@@ -64,7 +91,12 @@ describe('the service images', () => {
     const strongswan = packagePath('compose', 'strongswan');
     const { engine } = fakeEngine({});
     const base = { ref: DEFAULT_BASE_IMAGE, id: 'sha256:b', how: 'present' } as const;
-    const images = await serviceImages(engine, [{ context: neutron }, { context: neutron }, { context: strongswan }], base, new Map([[strongswan, { tag: 'lab/strongswan:built', id: 'sha256:s' }]]));
+    const images = await serviceImages(
+      engine,
+      [{ context: neutron }, { context: neutron }, { context: strongswan }],
+      base,
+      new Map([[strongswan, { tag: 'lab/strongswan:built', id: 'sha256:s' }]]),
+    );
     assert.deepEqual([...images.keys()].sort(), [neutron, strongswan].sort());
     assert.match(images.get(neutron)?.tag ?? '', /^lab\/neutron:[0-9a-f]{12}$/);
     assert.equal(images.get(neutron)?.id, 'not built');

@@ -21,7 +21,9 @@ describe('IniDocument, with DevStack ini-config semantics', () => {
     doc.append('DEFAULT', 'b', '2', lab);
     doc.set('DEFAULT', 'a', '9', post(3));
     assert.equal(doc.toString(), '[DEFAULT]\na = 9\nb = 2\n');
-    assert.deepEqual(doc.history, [{ section: 'DEFAULT', key: 'a', replaced: [{ value: '1', origin: lab }], by: [{ value: '9', origin: post(3) }] }]);
+    assert.deepEqual(doc.history, [
+      { section: 'DEFAULT', key: 'a', replaced: [{ value: '1', origin: lab }], by: [{ value: '9', origin: post(3) }] },
+    ]);
   });
 
   it('iniset_multiline drops every line of the option and writes each value in order', () => {
@@ -33,7 +35,10 @@ describe('IniDocument, with DevStack ini-config semantics', () => {
       { value: 'two', origin: post(2) },
     ]);
     assert.equal(doc.toString(), '[service_providers]\nservice_provider = one\nservice_provider = two\nother = x\n');
-    assert.deepEqual(doc.getAll('service_providers', 'service_provider').map((v) => v.value), ['one', 'two']);
+    assert.deepEqual(
+      doc.getAll('service_providers', 'service_provider').map((v) => v.value),
+      ['one', 'two'],
+    );
   });
 
   it('iniadd keeps the existing values and adds new ones; inicomment and inidelete act on one section only', () => {
@@ -41,7 +46,10 @@ describe('IniDocument, with DevStack ini-config semantics', () => {
     doc.append('a', 'k', '1', lab);
     doc.append('b', 'k', 'other', lab);
     doc.add('a', 'k', [{ value: '2', origin: lab }]);
-    assert.deepEqual(doc.getAll('a', 'k').map((v) => v.value), ['1', '2']);
+    assert.deepEqual(
+      doc.getAll('a', 'k').map((v) => v.value),
+      ['1', '2'],
+    );
     doc.comment('a', 'k');
     assert.equal(doc.toString(), '[a]\n#k = 1\n#k = 2\n\n[b]\nk = other\n');
     doc.delete('b', 'k');
@@ -52,7 +60,10 @@ describe('IniDocument, with DevStack ini-config semantics', () => {
     const doc = new IniDocument();
     doc.append('AGENT', 'extensions', 'vpnaas', lab);
     doc.append('agent', 'extensions', 'fwaas', post(4));
-    assert.deepEqual(doc.lookup('agent', 'extensions').map((v) => `${v.section}:${v.value}`), ['AGENT:vpnaas', 'agent:fwaas']);
+    assert.deepEqual(
+      doc.lookup('agent', 'extensions').map((v) => `${v.section}:${v.value}`),
+      ['AGENT:vpnaas', 'agent:fwaas'],
+    );
   });
 });
 
@@ -67,12 +78,18 @@ describe('post-config bodies', () => {
       { line: 6, text: 'this is not ini' },
       { line: 7, text: 'url = rabbit://a:b@c:5672/?x=y' },
     ]);
-    assert.deepEqual(body.orphans.map((e) => e.key), ['orphan']);
+    assert.deepEqual(
+      body.orphans.map((e) => e.key),
+      ['orphan'],
+    );
     assert.deepEqual(body.unreadable, [{ line: 6, text: 'this is not ini' }]);
-    assert.deepEqual(body.entries.map((e) => [e.section, e.key, e.value, e.line]), [
-      ['DEFAULT', 'debug', 'False', 5],
-      ['DEFAULT', 'url', 'rabbit://a:b@c:5672/?x=y', 7],
-    ]);
+    assert.deepEqual(
+      body.entries.map((e) => [e.section, e.key, e.value, e.line]),
+      [
+        ['DEFAULT', 'debug', 'False', 5],
+        ['DEFAULT', 'url', 'rabbit://a:b@c:5672/?x=y', 7],
+      ],
+    );
   });
 
   it('groups a key given several times in one section into one multi-valued option, in order', () => {
@@ -84,9 +101,12 @@ describe('post-config bodies', () => {
         { line: 4, text: 'service_provider = B' },
       ]).entries,
     );
-    assert.deepEqual(groups.map((g) => [g.key, g.entries.map((e) => e.value)]), [
-      ['service_provider', ['A', 'B']],
-      ['other', ['x']],
-    ]);
+    assert.deepEqual(
+      groups.map((g) => [g.key, g.entries.map((e) => e.value)]),
+      [
+        ['service_provider', ['A', 'B']],
+        ['other', ['x']],
+      ],
+    );
   });
 });

@@ -47,7 +47,12 @@ interface Run {
 /** `lab ARGS` in `cwd`, bounded (a hang is a failure here, not a stuck test run). */
 async function lab(args: string[], cwd: string, env: Record<string, string> = {}): Promise<Run> {
   const started = Date.now();
-  const run = await runBounded(process.execPath, [CLI, ...args], { cwd, env: cleanEnv(env), limitMs: 20_000, graceMs: 200 });
+  const run = await runBounded(process.execPath, [CLI, ...args], {
+    cwd,
+    env: cleanEnv(env),
+    limitMs: 20_000,
+    graceMs: 200,
+  });
   assert.ok(!run.timedOut, `lab ${args.join(' ')} did not end within 20 s:\n${run.outputs[1]}`);
   return { code: run.exitCode, stderr: run.outputs[1] ?? '', ms: Date.now() - started };
 }
@@ -60,13 +65,20 @@ function project(files: Record<string, string>): string {
 
 describe('the bounded runner', () => {
   it('reads stdout, stderr and an extra pipe, and feeds stdin', async () => {
-    const run = await runBounded('bash', ['-c', 'cat; echo two >&2; echo three >&3'], { input: 'one\n', extraOutputs: 1, limitMs: 5_000 });
+    const run = await runBounded('bash', ['-c', 'cat; echo two >&2; echo three >&3'], {
+      input: 'one\n',
+      extraOutputs: 1,
+      limitMs: 5_000,
+    });
     assert.deepEqual([run.exitCode, run.timedOut, ...run.outputs], [0, false, 'one\n', 'two\n', 'three\n']);
   });
 
   it('stops at the limit however the grandchildren hold the pipes, and ends the whole group', async () => {
     const started = Date.now();
-    const run = await runBounded('bash', ['-c', 'sleep 100031 & trap "" TERM; sleep 100032'], { limitMs: 500, graceMs: 300 });
+    const run = await runBounded('bash', ['-c', 'sleep 100031 & trap "" TERM; sleep 100032'], {
+      limitMs: 500,
+      graceMs: 300,
+    });
     assert.ok(run.timedOut);
     assert.ok(Date.now() - started < 1_500, `returned after ${Date.now() - started} ms`);
     // sleep 100032 ignores SIGTERM (inherited): only the SIGKILL after the grace ends it.
@@ -100,7 +112,11 @@ describe('a localrc that does not finish', () => {
   const cases = [
     { title: 'sleeps', localrc: 'LAB_NAME=x\nsleep 100041\n', marker: '100041' },
     { title: 'sleeps in the background', localrc: 'LAB_NAME=x\nsleep 100042 &\n', marker: '100042', background: true },
-    { title: 'has a child that ignores SIGTERM', localrc: "LAB_NAME=x\nbash -c 'trap \"\" TERM; sleep 100043'\n", marker: '100043' },
+    {
+      title: 'has a child that ignores SIGTERM',
+      localrc: 'LAB_NAME=x\nbash -c \'trap "" TERM; sleep 100043\'\n',
+      marker: '100043',
+    },
   ];
   for (const c of cases) {
     it(`is refused at LAB_LOCALRC_TIMEOUT when it ${c.title}, leaving no process and no copy`, async () => {
@@ -128,7 +144,11 @@ describe('a localrc that does not finish', () => {
 
   it('stops at once when lab stack is interrupted during the evaluation', async () => {
     const dir = project({ localrc: 'LAB_NAME=x\nsleep 100045\n' });
-    const child = spawn(process.execPath, [CLI, 'stack'], { cwd: dir, env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'stack'], {
+      cwd: dir,
+      env: cleanEnv(),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
@@ -168,7 +188,10 @@ describe('a localrc lab cannot read as a plain file', () => {
   it('names a broken ./localrc symlink instead of using localrc.example', async () => {
     const dir = newDir();
     fs.symlinkSync('../moved/localrc', path.join(dir, 'localrc'));
-    await refused(dir, /\.\/localrc: a symlink to \.\.\/moved\/localrc, which does not exist: fix the link or remove it/);
+    await refused(
+      dir,
+      /\.\/localrc: a symlink to \.\.\/moved\/localrc, which does not exist: fix the link or remove it/,
+    );
   });
 
   it('names a broken ./local.conf symlink', async () => {
@@ -195,7 +218,10 @@ describe('a localrc lab cannot read as a plain file', () => {
   });
 
   it('names CRLF line endings in a localrc and a local.conf, and how to convert them', async () => {
-    await refused(project({ localrc: 'LAB_NAME=win\nQ_PORT=9696\r\n' }), /\.\/localrc: CRLF \(Windows\) line endings, from line 2: .*dos2unix \.\/localrc .*sed -i 's\/\\r\$\/\/'/);
+    await refused(
+      project({ localrc: 'LAB_NAME=win\nQ_PORT=9696\r\n' }),
+      /\.\/localrc: CRLF \(Windows\) line endings, from line 2: .*dos2unix \.\/localrc .*sed -i 's\/\\r\$\/\/'/,
+    );
     await refused(project({ 'local.conf': '[[local|localrc]]\r\nLAB_NAME=win\r\n' }), /\.\/local\.conf: CRLF/);
   });
 
@@ -208,7 +234,14 @@ describe('a localrc lab cannot read as a plain file', () => {
     }
     // root reads anything: the check needs another user, who can enter the directory.
     fs.chmodSync(dir, 0o755);
-    const run = spawnSync(process.execPath, [CLI, '--localrc', 'my.localrc', 'config'], { cwd: dir, env: cleanEnv(), uid: 65534, gid: 65534, encoding: 'utf8', timeout: 20_000 });
+    const run = spawnSync(process.execPath, [CLI, '--localrc', 'my.localrc', 'config'], {
+      cwd: dir,
+      env: cleanEnv(),
+      uid: 65534,
+      gid: 65534,
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     if (run.error) return t.skip(`cannot run as uid 65534: ${run.error.message}`);
     assert.equal(run.status, 2, run.stderr);
     assert.match(run.stderr, /--localrc \.\/my\.localrc: not readable by this user \(uid 65534\): .*chmod/);

@@ -20,10 +20,16 @@ describe('the lab lock', () => {
     for (let trial = 0; trial < 5; trial++) {
       const cwd = scratch({ localrc: `LAB_NAME=twins${process.pid}x${trial}\n` });
       dirs.push(cwd);
-      const [one, two] = await Promise.all([lab(['config', '--json', '--show-secrets'], { cwd }), lab(['config', '--json', '--show-secrets'], { cwd })]);
+      const [one, two] = await Promise.all([
+        lab(['config', '--json', '--show-secrets'], { cwd }),
+        lab(['config', '--json', '--show-secrets'], { cwd }),
+      ]);
       assert.equal(one.code, 0, one.stderr);
       assert.equal(two.code, 0, two.stderr);
-      const passwords = (run: typeof one) => ['DATABASE_PASSWORD', 'RABBIT_PASSWORD', 'STRONGSWAN_PSK', 'CSR_PASSWORD'].map((n) => (JSON.parse(run.stdout) as ConfigJson).variables[n]?.value);
+      const passwords = (run: typeof one) =>
+        ['DATABASE_PASSWORD', 'RABBIT_PASSWORD', 'STRONGSWAN_PSK', 'CSR_PASSWORD'].map(
+          (n) => (JSON.parse(run.stdout) as ConfigJson).variables[n]?.value,
+        );
       assert.deepEqual(passwords(one), passwords(two), `trial ${trial}: both runs use the same passwords`);
       const stored = fs.readFileSync(path.join(cwd, '.lab', `twins${process.pid}x${trial}`, 'passwords'), 'utf8');
       assert.match(stored, new RegExp(`^DATABASE_PASSWORD=${passwords(one)[0]}$`, 'm'), 'and they are the ones kept');
@@ -39,7 +45,12 @@ describe('the lab lock', () => {
       const started = Date.now();
       const result = await lab(['config'], { cwd, env: { LAB_LOCK_WAIT: '1' } });
       assert.equal(result.code, 1, result.stderr);
-      assert.match(result.stderr, new RegExp(`lab "${name}" is busy: lab stack \\(pid ${process.pid}, since \\S+, in \\S+\\) is changing it; waiting for it`));
+      assert.match(
+        result.stderr,
+        new RegExp(
+          `lab "${name}" is busy: lab stack \\(pid ${process.pid}, since \\S+, in \\S+\\) is changing it; waiting for it`,
+        ),
+      );
       assert.match(result.stderr, /gave up after 1 s \(LAB_LOCK_WAIT sets how long to wait\)/);
       assert.ok(Date.now() - started < 15_000);
       assert.deepEqual(listFiles(cwd), ['localrc']);
@@ -51,7 +62,15 @@ describe('the lab lock', () => {
 
   it('is free again the moment its holder is killed with SIGKILL: no stale lock', async () => {
     const name = `killed${process.pid}`;
-    const holder = spawn(process.execPath, ['--input-type=module', '-e', `import { acquireLabLock } from ${JSON.stringify(packagePath('dist', 'lab', 'lock.js'))}; await acquireLabLock(${JSON.stringify(name)}, 'stack'); process.stdout.write('held\\n'); setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const holder = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { acquireLabLock } from ${JSON.stringify(packagePath('dist', 'lab', 'lock.js'))}; await acquireLabLock(${JSON.stringify(name)}, 'stack'); process.stdout.write('held\\n'); setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
     await assert.rejects(acquireLabLock(name, 'stack', { waitMs: 300 }), /is busy: lab stack \(pid \d+/);
     holder.kill('SIGKILL');

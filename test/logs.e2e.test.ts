@@ -40,7 +40,16 @@ describe('screen logs, lab logs and lab restart against the real engine', { time
     // A public range of its own, so that this lab does not collide with one already up.
     const publicRange = `172.24.${200 + (process.pid % 50)}.0/24`;
     lab = await createTestLab('logs', (name, port) =>
-      [`LAB_NAME=${name}`, `Q_PORT=${port}`, `FLOATING_RANGE=${publicRange}`, 'ENABLED_SERVICES=mysql,rabbit,q-svc,q-vpn', 'SCREEN_LOGDIR=./logs', 'enable_plugin lab-test-driver ./my-driver', `NEUTRON_VPNAAS_DEVICE_DRIVER=${DRIVER}`, ''].join('\n'),
+      [
+        `LAB_NAME=${name}`,
+        `Q_PORT=${port}`,
+        `FLOATING_RANGE=${publicRange}`,
+        'ENABLED_SERVICES=mysql,rabbit,q-svc,q-vpn',
+        'SCREEN_LOGDIR=./logs',
+        'enable_plugin lab-test-driver ./my-driver',
+        `NEUTRON_VPNAAS_DEVICE_DRIVER=${DRIVER}`,
+        '',
+      ].join('\n'),
     );
     driverDir = path.join(lab.dir, 'my-driver');
     fs.cpSync(packagePath('test', 'fixtures', 'lab-test-driver'), driverDir, { recursive: true });
@@ -51,7 +60,7 @@ describe('screen logs, lab logs and lab restart against the real engine', { time
     await lab?.dispose();
   });
 
-  it('writes screen-q-vpn.log, a symlink to a timestamped file, with the developer\'s driver loaded', () => {
+  it("writes screen-q-vpn.log, a symlink to a timestamped file, with the developer's driver loaded", () => {
     const link = path.join(lab.dir, 'logs', 'screen-q-vpn.log');
     assert.ok(fs.lstatSync(link).isSymbolicLink());
     assert.match(fs.readlinkSync(link), /^screen-q-vpn\.\d{4}-\d{2}-\d{2}-\d{6}\.log$/);
@@ -65,14 +74,20 @@ describe('screen logs, lab logs and lab restart against the real engine', { time
     const { status } = await lab.api('/v2.0/vpn/vpnservices');
     assert.equal(status, 200);
     // No lab command runs now: only the detached follower can write this.
-    await eventually('the request reaching screen-q-svc.log', () => /GET \/v2\.0\/vpn\/vpnservices/.test(log('q-svc').slice(before)));
+    await eventually('the request reaching screen-q-svc.log', () =>
+      /GET \/v2\.0\/vpn\/vpnservices/.test(log('q-svc').slice(before)),
+    );
   });
 
   it('prints exactly the last N lines with lab logs -n, and refuses an unknown service with the known ones', async () => {
     const five = await lab.run(['logs', 'q-l3', '-n', '5']);
     assert.equal(five.code, 0, five.stderr);
     assert.equal(five.stdout.split('\n').filter((l) => l !== '').length, 5);
-    const lines = log('q-vpn').trimEnd().split('\n').slice(-5).map((l) => l.slice(l.indexOf(' ') + 1));
+    const lines = log('q-vpn')
+      .trimEnd()
+      .split('\n')
+      .slice(-5)
+      .map((l) => l.slice(l.indexOf(' ') + 1));
     assert.deepEqual(five.stdout.trimEnd().split('\n'), lines);
     const unknown = await lab.run(['logs', 'q-vpm']);
     assert.equal(unknown.code, 2);
@@ -80,7 +95,10 @@ describe('screen logs, lab logs and lab restart against the real engine', { time
   });
 
   it('runs edited driver code after lab restart q-svc q-vpn, with no rebuild, and lab logs -f follows across the restart', async () => {
-    const follow = spawn(process.execPath, [packagePath('bin', 'lab.js'), 'logs', '-f', 'q-vpn'], { cwd: lab.dir, env: cleanEnv() });
+    const follow = spawn(process.execPath, [packagePath('bin', 'lab.js'), 'logs', '-f', 'q-vpn'], {
+      cwd: lab.dir,
+      env: cleanEnv(),
+    });
     let followed = '';
     follow.stdout.on('data', (chunk: Buffer) => (followed += chunk.toString()));
     try {
@@ -92,9 +110,15 @@ describe('screen logs, lab logs and lab restart against the real engine', { time
       assert.match(restart.stdout, /^ {2}q-vpn\s+restarted\s+ready [\d.]+ s after start$/m);
       assert.doesNotMatch(restart.stdout + restart.stderr, /built in/);
       const text = log('q-vpn');
-      assert.equal(count(text, `Loaded VPNaaS device driver: ${DRIVER}`), 2, 'the lines from before the restart and the new one');
+      assert.equal(
+        count(text, `Loaded VPNaaS device driver: ${DRIVER}`),
+        2,
+        'the lines from before the restart and the new one',
+      );
       assert.ok(text.indexOf('driver version v1') < text.indexOf('driver version v2'));
-      await eventually('lab logs -f showing the new process', () => followed.includes('lab test device driver version v2'));
+      await eventually('lab logs -f showing the new process', () =>
+        followed.includes('lab test device driver version v2'),
+      );
     } finally {
       follow.kill('SIGINT');
     }
@@ -148,7 +172,11 @@ describe('screen logs, lab logs and lab restart against the real engine', { time
       if (seen.has(line)) twice.push(line);
       seen.add(line);
     }
-    assert.deepEqual({ twice, backwards }, { twice: [], backwards: [] }, `of ${lines.length} lines, some written twice or out of time order`);
+    assert.deepEqual(
+      { twice, backwards },
+      { twice: [], backwards: [] },
+      `of ${lines.length} lines, some written twice or out of time order`,
+    );
     assert.equal(count(text, `Loaded VPNaaS device driver: ${DRIVER}`), 3);
   });
 

@@ -6,7 +6,16 @@ import { maskSecrets } from '../lab/mask.js';
 import { resumeFrom } from '../lab/logs/position.js';
 import { interleave, LogFollower, parseSince, readServiceLog, selectLines } from '../lab/logs/read.js';
 import { startRunLog } from '../lab/logs/runlog.js';
-import { currentFile, logTimestamp, noteLogFile, pointLink, pruneLogs, screenFile, screenLink, sortableTimestamp } from '../lab/logs/screen.js';
+import {
+  currentFile,
+  logTimestamp,
+  noteLogFile,
+  pointLink,
+  pruneLogs,
+  screenFile,
+  screenLink,
+  sortableTimestamp,
+} from '../lab/logs/screen.js';
 import { scratchDirs } from './helpers.js';
 
 const dir = scratchDirs();
@@ -22,7 +31,11 @@ describe('screen log naming', () => {
     fs.writeFileSync(newer, 'b\n');
     pointLink(screenLink(logs, 'q-vpn'), older);
     pointLink(screenLink(logs, 'q-vpn'), newer);
-    assert.equal(fs.readlinkSync(path.join(logs, 'screen-q-vpn.log')), 'screen-q-vpn.2026-12-01-150005.log', 'a relative link, so the log dir can move');
+    assert.equal(
+      fs.readlinkSync(path.join(logs, 'screen-q-vpn.log')),
+      'screen-q-vpn.2026-12-01-150005.log',
+      'a relative link, so the log dir can move',
+    );
     assert.equal(currentFile(screenLink(logs, 'q-vpn')), newer);
   });
 
@@ -39,10 +52,14 @@ describe('screen log naming', () => {
     fs.writeFileSync(path.join(logs, 'notes.2026-01-01-000000.log'), '');
     pointLink(screenLink(logs, 'q-vpn'), oldButCurrent);
     assert.deepEqual(pruneLogs(logs, ['screen-'], 7, now), [path.basename(old)]);
-    assert.ok(fs.existsSync(oldButCurrent) && fs.existsSync(recent) && fs.existsSync(path.join(logs, 'notes.2026-01-01-000000.log')));
+    assert.ok(
+      fs.existsSync(oldButCurrent) &&
+        fs.existsSync(recent) &&
+        fs.existsSync(path.join(logs, 'notes.2026-01-01-000000.log')),
+    );
   });
 
-  it("never prunes a stamped log lab did not make (a DevStack screen log in the same directory)", () => {
+  it('never prunes a stamped log lab did not make (a DevStack screen log in the same directory)', () => {
     const logs = dir();
     const devstack = path.join(logs, 'screen-q-svc.2020-01-01-000000.log');
     fs.writeFileSync(devstack, 'from an old DevStack run\n');
@@ -80,11 +97,21 @@ describe('reading screen logs', () => {
 
   it('interleaves several services by time and takes the last N of each', () => {
     const logs = dir();
-    write(logs, 'q-svc', ['2026-12-01T15:00:01Z svc one', '2026-12-01T15:00:03Z svc two', '2026-12-01T15:00:05Z svc three']);
+    write(logs, 'q-svc', [
+      '2026-12-01T15:00:01Z svc one',
+      '2026-12-01T15:00:03Z svc two',
+      '2026-12-01T15:00:05Z svc three',
+    ]);
     write(logs, 'q-vpn', ['2026-12-01T15:00:02Z vpn one', '2026-12-01T15:00:04Z vpn two']);
     const merged = interleave(['q-svc', 'q-vpn'].map((s) => selectLines(readServiceLog(logs, s), { tail: 2 })));
-    assert.deepEqual(merged.map((l) => l.text), ['vpn one', 'svc two', 'vpn two', 'svc three']);
-    assert.deepEqual(selectLines(readServiceLog(logs, 'q-svc'), { since: new Date('2026-12-01T15:00:03Z') }).map((l) => l.text), ['svc two', 'svc three']);
+    assert.deepEqual(
+      merged.map((l) => l.text),
+      ['vpn one', 'svc two', 'vpn two', 'svc three'],
+    );
+    assert.deepEqual(
+      selectLines(readServiceLog(logs, 'q-svc'), { since: new Date('2026-12-01T15:00:03Z') }).map((l) => l.text),
+      ['svc two', 'svc three'],
+    );
     assert.deepEqual(readServiceLog(logs, 'nothing'), []);
   });
 
@@ -103,11 +130,20 @@ describe('reading screen logs', () => {
     const follower = new LogFollower(logs, 'q-vpn');
     assert.deepEqual(follower.poll(), []);
     fs.appendFileSync(first, '2026-12-01T15:00:01Z after restart\n2026-12-01T15:00:02Z par');
-    assert.deepEqual(follower.poll().map((l) => l.text), ['after restart']);
+    assert.deepEqual(
+      follower.poll().map((l) => l.text),
+      ['after restart'],
+    );
     fs.appendFileSync(first, 'tial\n');
-    assert.deepEqual(follower.poll().map((l) => l.text), ['partial']);
+    assert.deepEqual(
+      follower.poll().map((l) => l.text),
+      ['partial'],
+    );
     write(logs, 'q-vpn', ['2026-12-01T16:00:00Z new stack'], new Date(2026, 11, 1, 16, 0, 0));
-    assert.deepEqual(follower.poll().map((l) => l.text), ['new stack']);
+    assert.deepEqual(
+      follower.poll().map((l) => l.text),
+      ['new stack'],
+    );
   });
 });
 
@@ -129,8 +165,14 @@ describe('the run log (LOGFILE)', () => {
 
 describe('masking', () => {
   it('masks known secrets, their URL-encoded form and passwords written into URLs', () => {
-    assert.equal(maskSecrets('pw=s3cr$t url=rabbit://u:s3cr%24t@rabbit:5672/', ['s3cr$t']), 'pw=******** url=rabbit://u:********@rabbit:5672/');
-    assert.equal(maskSecrets('connection = mysql+pymysql://root:typed-by-hand@mysql/neutron', []), 'connection = mysql+pymysql://root:********@mysql/neutron');
+    assert.equal(
+      maskSecrets('pw=s3cr$t url=rabbit://u:s3cr%24t@rabbit:5672/', ['s3cr$t']),
+      'pw=******** url=rabbit://u:********@rabbit:5672/',
+    );
+    assert.equal(
+      maskSecrets('connection = mysql+pymysql://root:typed-by-hand@mysql/neutron', []),
+      'connection = mysql+pymysql://root:********@mysql/neutron',
+    );
     assert.equal(maskSecrets('see https://example.invalid/x and a:b@c', []), 'see https://example.invalid/x and a:b@c');
   });
 });

@@ -9,7 +9,12 @@ const dirs: string[] = [];
 after(() => dirs.forEach(removeScratch));
 
 // One secret each with a quote, a backslash, a tab and "@": what JSON or a URL escapes.
-const SECRETS = { DATABASE_PASSWORD: 'q"uote-d', RABBIT_PASSWORD: 'back\\slash', STRONGSWAN_PSK: 'tab\there', CSR_PASSWORD: 'p@ss@word' };
+const SECRETS = {
+  DATABASE_PASSWORD: 'q"uote-d',
+  RABBIT_PASSWORD: 'back\\slash',
+  STRONGSWAN_PSK: 'tab\there',
+  CSR_PASSWORD: 'p@ss@word',
+};
 const LOCALRC = [
   'LAB_NAME=masked',
   `DATABASE_PASSWORD='${SECRETS.DATABASE_PASSWORD}'`,
@@ -39,8 +44,20 @@ describe('masking values', () => {
   });
 
   it('masks every string of a value, deep, and keeps the rest', () => {
-    const value = { list: ['x s3"cr\\et y', { deep: 's3"cr\\et' }], n: 3, ok: true, none: null, url: `u=${encodeURIComponent('s3"cr\\et')}` };
-    assert.deepEqual(maskValue(value, ['s3"cr\\et']), { list: [`x ${MASK} y`, { deep: MASK }], n: 3, ok: true, none: null, url: `u=${MASK}` });
+    const value = {
+      list: ['x s3"cr\\et y', { deep: 's3"cr\\et' }],
+      n: 3,
+      ok: true,
+      none: null,
+      url: `u=${encodeURIComponent('s3"cr\\et')}`,
+    };
+    assert.deepEqual(maskValue(value, ['s3"cr\\et']), {
+      list: [`x ${MASK} y`, { deep: MASK }],
+      n: 3,
+      ok: true,
+      none: null,
+      url: `u=${MASK}`,
+    });
   });
 
   it('masks the secrets registered for this run in any text', () => {
@@ -57,7 +74,10 @@ describe('masking in lab config', () => {
     const result = await lab(['config', '--json'], { cwd });
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(leaks(result.stdout, [...Object.values(SECRETS), 'by@hand']), []);
-    const json = JSON.parse(result.stdout) as { variables: Record<string, { value: string }>; files: { name: string; content: string }[] };
+    const json = JSON.parse(result.stdout) as {
+      variables: Record<string, { value: string }>;
+      files: { name: string; content: string }[];
+    };
     for (const name of Object.keys(SECRETS)) assert.equal(json.variables[name]?.value, MASK, name);
     const neutron = json.files.find((f) => f.name === 'neutron.conf')?.content ?? '';
     assert.match(neutron, /^connection = mysql\+pymysql:\/\/root:\*{8}@mysql\/neutron$/m);

@@ -61,7 +61,9 @@ describe('the Neutron client', () => {
     neutron.seen.length = 0;
     neutron.silence(2);
     const client = new NeutronClient(neutron.url(), quick);
-    await assert.rejects(client.get('networks'), { message: `Neutron did not answer GET ${neutron.url()}/v2.0/networks: no answer within 0.3 s; is q-svc running? (lab status, lab logs q-svc)` });
+    await assert.rejects(client.get('networks'), {
+      message: `Neutron did not answer GET ${neutron.url()}/v2.0/networks: no answer within 0.3 s; is q-svc running? (lab status, lab logs q-svc)`,
+    });
     assert.equal(neutron.seen.length, 2);
   });
 
@@ -69,13 +71,18 @@ describe('the Neutron client', () => {
     neutron.seen.length = 0;
     neutron.silence(1);
     const client = new NeutronClient(neutron.url(), quick);
-    await assert.rejects(client.create('networks', { name: 'private' }), /^OperationError: Neutron did not answer POST .*\/v2\.0\/networks: no answer within 0\.3 s/);
+    await assert.rejects(
+      client.create('networks', { name: 'private' }),
+      /^OperationError: Neutron did not answer POST .*\/v2\.0\/networks: no answer within 0\.3 s/,
+    );
     assert.deepEqual(neutron.seen, ['POST /v2.0/networks']);
   });
 
   it("says what Neutron refused, with Neutron's own message", async () => {
     const client = new NeutronClient(neutron.url(), quick);
-    await assert.rejects(client.get('routers/r1'), { message: `Neutron refused GET ${neutron.url()}/v2.0/routers/r1: 404 The resource could not be found.` });
+    await assert.rejects(client.get('routers/r1'), {
+      message: `Neutron refused GET ${neutron.url()}/v2.0/routers/r1: 404 The resource could not be found.`,
+    });
   });
 
   it('answers any status as it came, JSON parsed or the text kept; no answer throws the failure as it came', async () => {

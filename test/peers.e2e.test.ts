@@ -20,12 +20,25 @@ describe('the VPN peers under lab stack', { timeout: 30 * 60_000 }, () => {
   const third = 100 + (process.pid % 100);
   const publicRange = `172.24.${third}.0/24`;
   const peerIp = `172.24.${third}.10`;
-  const secret = (name: string) => new RegExp(`^${name}=(.*)$`, 'm').exec(fs.readFileSync(path.join(lab.dir, '.lab', lab.name, 'passwords'), 'utf8'))?.[1] ?? '';
+  const secret = (name: string) =>
+    new RegExp(`^${name}=(.*)$`, 'm').exec(
+      fs.readFileSync(path.join(lab.dir, '.lab', lab.name, 'passwords'), 'utf8'),
+    )?.[1] ?? '';
 
   before(async () => {
     engine = await requireEngine();
     csrPort = await freePort();
-    lab = await createTestLab('peers', (name, port) => [`LAB_NAME=${name}`, `Q_PORT=${port}`, `CSR_PORT=${csrPort}`, `FLOATING_RANGE=${publicRange}`, `STRONGSWAN_IP=${peerIp}`, 'ENABLED_SERVICES=strongswan,csr', ''].join('\n'));
+    lab = await createTestLab('peers', (name, port) =>
+      [
+        `LAB_NAME=${name}`,
+        `Q_PORT=${port}`,
+        `CSR_PORT=${csrPort}`,
+        `FLOATING_RANGE=${publicRange}`,
+        `STRONGSWAN_IP=${peerIp}`,
+        'ENABLED_SERVICES=strongswan,csr',
+        '',
+      ].join('\n'),
+    );
     const result = await lab.run(['stack']);
     assert.equal(result.code, 0, `lab stack failed:\n${result.stdout.slice(-3000)}\n${result.stderr}`);
   });
@@ -34,7 +47,9 @@ describe('the VPN peers under lab stack', { timeout: 30 * 60_000 }, () => {
   });
 
   it('shows strongswan and csr healthy in lab status', async () => {
-    const status = JSON.parse((await lab.run(['status', '--json'])).stdout) as { services: { service: string; health?: string; config: string }[] };
+    const status = JSON.parse((await lab.run(['status', '--json'])).stdout) as {
+      services: { service: string; health?: string; config: string }[];
+    };
     for (const service of ['strongswan', 'csr']) {
       const entry = status.services.find((s) => s.service === service);
       assert.equal(entry?.health, 'healthy', service);
@@ -59,18 +74,36 @@ describe('the VPN peers under lab stack', { timeout: 30 * 60_000 }, () => {
       name: `${lab.name}-initiator`,
       Image: peer.image,
       Labels: { [LABEL.project]: lab.name, [LABEL.service]: 'initiator' },
-      Env: [`STRONGSWAN_LOCAL_SUBNET=10.0.0.0/24`, `STRONGSWAN_REMOTE_SUBNET=10.2.0.0/24`, `STRONGSWAN_REMOTE_ADDRS=${peerIp}`, `STRONGSWAN_LOCAL_ID=${initiatorIp}`, `STRONGSWAN_PSK=${secret('STRONGSWAN_PSK')}`],
-      HostConfig: { CapAdd: ['NET_ADMIN'], Devices: [{ PathOnHost: '/dev/net/tun', PathInContainer: '/dev/net/tun', CgroupPermissions: 'rwm' }], NetworkMode: `${lab.name}-public` },
+      Env: [
+        `STRONGSWAN_LOCAL_SUBNET=10.0.0.0/24`,
+        `STRONGSWAN_REMOTE_SUBNET=10.2.0.0/24`,
+        `STRONGSWAN_REMOTE_ADDRS=${peerIp}`,
+        `STRONGSWAN_LOCAL_ID=${initiatorIp}`,
+        `STRONGSWAN_PSK=${secret('STRONGSWAN_PSK')}`,
+      ],
+      HostConfig: {
+        CapAdd: ['NET_ADMIN'],
+        Devices: [{ PathOnHost: '/dev/net/tun', PathInContainer: '/dev/net/tun', CgroupPermissions: 'rwm' }],
+        NetworkMode: `${lab.name}-public`,
+      },
       NetworkingConfig: { EndpointsConfig: { [`${lab.name}-public`]: { IPAMConfig: { IPv4Address: initiatorIp } } } },
     });
     await engine.startContainer(id);
     try {
-      for (let i = 0; i < 50 && (await engine.exec(id, ['swanctl', '--list-conns'])).output.indexOf('lab-peer:') < 0; i++) await new Promise((r) => setTimeout(r, 200));
+      for (
+        let i = 0;
+        i < 50 && (await engine.exec(id, ['swanctl', '--list-conns'])).output.indexOf('lab-peer:') < 0;
+        i++
+      )
+        await new Promise((r) => setTimeout(r, 200));
       const initiate = await engine.exec(id, ['swanctl', '--initiate', '--child', 'lab-peer', '--timeout', '20']);
       assert.equal(initiate.exitCode, 0, initiate.output);
       const sas = await lab.run(['exec', 'strongswan', 'swanctl', '--list-sas']);
       assert.match(sas.stdout, /lab-peer: #\d+, ESTABLISHED, IKEv1/);
-      assert.match(sas.stdout, new RegExp(`remote '${initiatorIp.replace(/\./g, '\\.')}' @ ${initiatorIp.replace(/\./g, '\\.')}`));
+      assert.match(
+        sas.stdout,
+        new RegExp(`remote '${initiatorIp.replace(/\./g, '\\.')}' @ ${initiatorIp.replace(/\./g, '\\.')}`),
+      );
       assert.match(sas.stdout, /INSTALLED, TUNNEL/);
     } finally {
       await engine.removeContainer(id);
@@ -78,10 +111,15 @@ describe('the VPN peers under lab stack', { timeout: 30 * 60_000 }, () => {
   });
 
   it('gives a token on 127.0.0.1:$CSR_PORT that creates an IKE policy, 201 with Location, read back', async () => {
-    const login = await csr(csrPort, 'POST', '/api/v1/auth/token-services', { basic: `stack:${secret('CSR_PASSWORD')}` });
+    const login = await csr(csrPort, 'POST', '/api/v1/auth/token-services', {
+      basic: `stack:${secret('CSR_PASSWORD')}`,
+    });
     assert.equal(login.status, 200);
     const token = String(login.body?.['token-id']);
-    const created = await csr(csrPort, 'POST', '/api/v1/vpn-svc/ike/policies', { token, body: { 'priority-id': '2', encryption: 'aes256', dhGroup: 5, lifetime: 3600 } });
+    const created = await csr(csrPort, 'POST', '/api/v1/vpn-svc/ike/policies', {
+      token,
+      body: { 'priority-id': '2', encryption: 'aes256', dhGroup: 5, lifetime: 3600 },
+    });
     assert.equal(created.status, 201);
     assert.equal(created.location, `https://127.0.0.1:${csrPort}/api/v1/vpn-svc/ike/policies/2`);
     const read = await csr(csrPort, 'GET', '/api/v1/vpn-svc/ike/policies/2', { token });
@@ -90,19 +128,31 @@ describe('the VPN peers under lab stack', { timeout: 30 * 60_000 }, () => {
   });
 
   it('refuses a second lab on the same FLOATING_RANGE before making anything, naming the lab that holds it and a free range', async () => {
-    const other = await createTestLab('peersbis', (name, port) => [`LAB_NAME=${name}`, `Q_PORT=${port}`, `FLOATING_RANGE=${publicRange}`, 'ENABLED_SERVICES=strongswan', ''].join('\n'));
+    const other = await createTestLab('peersbis', (name, port) =>
+      [`LAB_NAME=${name}`, `Q_PORT=${port}`, `FLOATING_RANGE=${publicRange}`, 'ENABLED_SERVICES=strongswan', ''].join(
+        '\n',
+      ),
+    );
     try {
       const refused = await other.run(['stack']);
       assert.equal(refused.code, 1, refused.stdout);
       const said = `${refused.stdout}\n${refused.stderr}`;
-      assert.match(said, new RegExp(`the Docker network ${lab.name}-public \\(lab "${lab.name}"\\) uses ${publicRange.replace(/\./g, '\\.')}`));
+      assert.match(
+        said,
+        new RegExp(
+          `the Docker network ${lab.name}-public \\(lab "${lab.name}"\\) uses ${publicRange.replace(/\./g, '\\.')}`,
+        ),
+      );
       assert.match(said, new RegExp(`lab unstack --lab ${lab.name}`));
       const suggested = /write FLOATING_RANGE=(\S+) in localrc/.exec(said)?.[1];
       assert.ok(suggested, said);
       assert.deepEqual(await engine.listContainers(other.name), []);
       assert.deepEqual(await engine.listNetworks(other.name), []);
       // The suggestion works as it stands: STRONGSWAN_IP follows the new range.
-      other.writeFile('localrc', `${fs.readFileSync(path.join(other.dir, 'localrc'), 'utf8').replace(publicRange, suggested)}`);
+      other.writeFile(
+        'localrc',
+        `${fs.readFileSync(path.join(other.dir, 'localrc'), 'utf8').replace(publicRange, suggested)}`,
+      );
       const moved = await other.run(['stack']);
       assert.equal(moved.code, 0, `${moved.stdout.slice(-2000)}\n${moved.stderr}`);
       const peer = (await engine.listContainers(other.name)).find((c) => c.service === 'strongswan');
@@ -117,7 +167,11 @@ describe('the VPN peers under lab stack', { timeout: 30 * 60_000 }, () => {
   it('keeps the CSR state across lab restart csr, and lab logs csr shows the requests', async () => {
     const restart = await lab.run(['restart', 'csr']);
     assert.equal(restart.code, 0, restart.stderr);
-    const token = String((await csr(csrPort, 'POST', '/api/v1/auth/token-services', { basic: `stack:${secret('CSR_PASSWORD')}` })).body?.['token-id']);
+    const token = String(
+      (await csr(csrPort, 'POST', '/api/v1/auth/token-services', { basic: `stack:${secret('CSR_PASSWORD')}` })).body?.[
+        'token-id'
+      ],
+    );
     assert.equal((await csr(csrPort, 'GET', '/api/v1/vpn-svc/ike/policies/2', { token })).body?.lifetime, 3600);
     const logs = await lab.run(['logs', 'csr']);
     assert.match(logs.stdout, /^csr POST \/api\/v1\/vpn-svc\/ike\/policies 201 \d+ms$/m);

@@ -30,18 +30,51 @@ function snapshot(dir: string): Record<string, string> {
 const DRIVER_CODE = { 'my_driver/device.py': 'class MyDriver: pass\n', 'setup.cfg': '[metadata]\nname = my-driver\n' };
 
 describe('LAB_DIR', () => {
-  const refused: { title: string; localrc: string; message: RegExp; env?: (dir: string) => Record<string, string> }[] = [
-    { title: "the localrc's own directory (LAB_DIR=.)", localrc: 'LAB_NAME=mine\nLAB_DIR=.\n', message: /localrc line 2: LAB_DIR=\. is the directory of the localrc itself: lab would write among your files; write a directory of lab's own, e.g\. LAB_DIR=\.\/\.lab\/mine/ },
-    { title: 'a directory above the localrc (LAB_DIR=..)', localrc: 'LAB_DIR=..\n', message: /localrc line 1: LAB_DIR=\S+ holds the localrc's directory/ },
-    { title: 'the root directory', localrc: 'LAB_DIR=/\n', message: /localrc line 1: LAB_DIR=\/ is the root directory: lab would write etc\/neutron\/\*\.conf there/ },
-    { title: 'the home directory', localrc: 'LAB_DIR=$HOME\n', message: /localrc line 1: LAB_DIR=\S+ is your home directory/, env: (dir) => ({ HOME: path.join(dir, 'home') }) },
-    { title: 'an existing directory lab did not make', localrc: 'LAB_DIR=./driver\n', message: /LAB_DIR=\.\/driver is a directory lab did not make \(it has no \.lab-dir and holds my_driver, setup\.cfg\)/ },
-    { title: 'a file', localrc: 'LAB_DIR=./setup.cfg\n', message: /LAB_DIR=\.\/setup\.cfg is not a directory/ },
-    { title: 'a path below a file', localrc: 'LAB_DIR=./setup.cfg/lab\n', message: /LAB_DIR=\.\/setup\.cfg\/lab cannot be made: \.\/setup\.cfg is not a directory/ },
-  ];
+  const refused: { title: string; localrc: string; message: RegExp; env?: (dir: string) => Record<string, string> }[] =
+    [
+      {
+        title: "the localrc's own directory (LAB_DIR=.)",
+        localrc: 'LAB_NAME=mine\nLAB_DIR=.\n',
+        message:
+          /localrc line 2: LAB_DIR=\. is the directory of the localrc itself: lab would write among your files; write a directory of lab's own, e.g\. LAB_DIR=\.\/\.lab\/mine/,
+      },
+      {
+        title: 'a directory above the localrc (LAB_DIR=..)',
+        localrc: 'LAB_DIR=..\n',
+        message: /localrc line 1: LAB_DIR=\S+ holds the localrc's directory/,
+      },
+      {
+        title: 'the root directory',
+        localrc: 'LAB_DIR=/\n',
+        message: /localrc line 1: LAB_DIR=\/ is the root directory: lab would write etc\/neutron\/\*\.conf there/,
+      },
+      {
+        title: 'the home directory',
+        localrc: 'LAB_DIR=$HOME\n',
+        message: /localrc line 1: LAB_DIR=\S+ is your home directory/,
+        env: (dir) => ({ HOME: path.join(dir, 'home') }),
+      },
+      {
+        title: 'an existing directory lab did not make',
+        localrc: 'LAB_DIR=./driver\n',
+        message:
+          /LAB_DIR=\.\/driver is a directory lab did not make \(it has no \.lab-dir and holds my_driver, setup\.cfg\)/,
+      },
+      { title: 'a file', localrc: 'LAB_DIR=./setup.cfg\n', message: /LAB_DIR=\.\/setup\.cfg is not a directory/ },
+      {
+        title: 'a path below a file',
+        localrc: 'LAB_DIR=./setup.cfg/lab\n',
+        message: /LAB_DIR=\.\/setup\.cfg\/lab cannot be made: \.\/setup\.cfg is not a directory/,
+      },
+    ];
   for (const c of refused) {
     it(`refuses ${c.title} with exit 2, writing nothing`, async () => {
-      const cwd = project({ localrc: c.localrc, 'setup.cfg': DRIVER_CODE['setup.cfg'], ...Object.fromEntries(Object.entries(DRIVER_CODE).map(([k, v]) => [`driver/${k}`, v])), 'home/.profile': '# mine\n' });
+      const cwd = project({
+        localrc: c.localrc,
+        'setup.cfg': DRIVER_CODE['setup.cfg'],
+        ...Object.fromEntries(Object.entries(DRIVER_CODE).map(([k, v]) => [`driver/${k}`, v])),
+        'home/.profile': '# mine\n',
+      });
       const before = snapshot(cwd);
       const result = await lab(['config'], { cwd, ...(c.env ? { env: c.env(cwd) } : {}) });
       assert.equal(result.code, 2, result.stderr);
@@ -60,17 +93,31 @@ describe('LAB_DIR', () => {
     assert.match(result.stderr, /LAB_DIR=\.\/\.lab\/one belongs to lab "one" \(its \.lab-dir says so\)/);
   });
 
-  it('makes the lab directory and its subdirectories 0700, marked as lab\'s, with its files 0600', async () => {
+  it("makes the lab directory and its subdirectories 0700, marked as lab's, with its files 0600", async () => {
     const cwd = project({ localrc: 'LAB_NAME=modes\n' });
     assert.equal((await lab(['config'], { cwd })).code, 0);
     const labDir = path.join(cwd, '.lab', 'modes');
-    for (const dir of [path.join(cwd, '.lab'), labDir, path.join(labDir, 'etc'), path.join(labDir, 'etc', 'neutron'), path.join(labDir, 'etc', 'neutron', 'plugins', 'ml2')]) {
+    for (const dir of [
+      path.join(cwd, '.lab'),
+      labDir,
+      path.join(labDir, 'etc'),
+      path.join(labDir, 'etc', 'neutron'),
+      path.join(labDir, 'etc', 'neutron', 'plugins', 'ml2'),
+    ]) {
       assert.equal(fs.statSync(dir).mode & 0o777, 0o700, dir);
     }
     for (const file of listFiles(labDir)) assert.equal(fs.statSync(path.join(labDir, file)).mode & 0o777, 0o600, file);
-    const marker = JSON.parse(fs.readFileSync(path.join(labDir, LAB_DIR_MARKER), 'utf8')) as { lab: string; files: string[] };
+    const marker = JSON.parse(fs.readFileSync(path.join(labDir, LAB_DIR_MARKER), 'utf8')) as {
+      lab: string;
+      files: string[];
+    };
     assert.equal(marker.lab, 'modes');
-    assert.deepEqual(marker.files.sort(), ['etc/neutron/l3_agent.ini', 'etc/neutron/neutron.conf', 'etc/neutron/neutron_vpnaas.conf', 'etc/neutron/plugins/ml2/ml2_conf.ini']);
+    assert.deepEqual(marker.files.sort(), [
+      'etc/neutron/l3_agent.ini',
+      'etc/neutron/neutron.conf',
+      'etc/neutron/neutron_vpnaas.conf',
+      'etc/neutron/plugins/ml2/ml2_conf.ini',
+    ]);
   });
 
   it('takes over an empty directory, and keeps the directory itself when cleaning', async () => {
@@ -84,10 +131,20 @@ describe('LAB_DIR', () => {
   });
 
   it('uses a lab directory made before markers existed, and marks it', async () => {
-    const cwd = project({ localrc: 'LAB_NAME=old\n', '.lab/old/passwords': '# Passwords lab generated for this lab because the localrc sets none. Kept so re-runs reuse them.\nDATABASE_PASSWORD=0123456789abcdef01234567\n', '.lab/old/etc/neutron/neutron.conf': '[DEFAULT]\n' });
+    const cwd = project({
+      localrc: 'LAB_NAME=old\n',
+      '.lab/old/passwords':
+        '# Passwords lab generated for this lab because the localrc sets none. Kept so re-runs reuse them.\nDATABASE_PASSWORD=0123456789abcdef01234567\n',
+      '.lab/old/etc/neutron/neutron.conf': '[DEFAULT]\n',
+    });
     const result = await lab(['config', '--show-secrets', '--json'], { cwd });
     assert.equal(result.code, 0, result.stderr);
-    assert.equal((JSON.parse(result.stdout) as { variables: Record<string, { value: string }> }).variables.DATABASE_PASSWORD?.value, '0123456789abcdef01234567', 'its passwords are kept');
+    assert.equal(
+      (JSON.parse(result.stdout) as { variables: Record<string, { value: string }> }).variables.DATABASE_PASSWORD
+        ?.value,
+      '0123456789abcdef01234567',
+      'its passwords are kept',
+    );
     assert.ok(fs.existsSync(path.join(cwd, '.lab', 'old', LAB_DIR_MARKER)));
   });
 });
@@ -101,7 +158,11 @@ describe('lab clean in the lab directory', () => {
     fs.writeFileSync(path.join(labDir, 'etc', 'neutron', 'my.ini'), '[x]\n');
     const first = cleanLabDir(labDir, 'tidy');
     assert.deepEqual(first.kept.sort(), ['etc/neutron/my.ini', 'notes.txt']);
-    assert.ok(first.removed.includes('passwords') && first.removed.includes('etc/neutron/neutron.conf') && first.removed.includes(LAB_DIR_MARKER));
+    assert.ok(
+      first.removed.includes('passwords') &&
+        first.removed.includes('etc/neutron/neutron.conf') &&
+        first.removed.includes(LAB_DIR_MARKER),
+    );
     assert.equal(first.removedDir, false);
     assert.deepEqual(listFiles(labDir), ['etc/neutron/my.ini', 'notes.txt']);
     // The marker is gone: the directory is no longer provably lab's, and is left alone.
@@ -110,7 +171,7 @@ describe('lab clean in the lab directory', () => {
     assert.deepEqual(listFiles(labDir), ['etc/neutron/my.ini', 'notes.txt']);
   });
 
-  it('removes the directory and its .lab parent when only lab\'s files were in it', async () => {
+  it("removes the directory and its .lab parent when only lab's files were in it", async () => {
     const cwd = project({ localrc: 'LAB_NAME=gone\n' });
     assert.equal((await lab(['config'], { cwd })).code, 0);
     const result = cleanLabDir(path.join(cwd, '.lab', 'gone'), 'gone');
@@ -118,8 +179,13 @@ describe('lab clean in the lab directory', () => {
     assert.deepEqual(fs.readdirSync(cwd), ['localrc']);
   });
 
-  it('never touches a directory that is not the lab\'s, whatever the label or localrc names', () => {
-    const cwd = project({ localrc: 'LAB_NAME=x\n', ...DRIVER_CODE, passwords: 'not lab\'s\n', 'etc/neutron/neutron.conf': 'mine\n' });
+  it("never touches a directory that is not the lab's, whatever the label or localrc names", () => {
+    const cwd = project({
+      localrc: 'LAB_NAME=x\n',
+      ...DRIVER_CODE,
+      passwords: "not lab's\n",
+      'etc/neutron/neutron.conf': 'mine\n',
+    });
     const before = snapshot(cwd);
     const result = cleanLabDir(cwd, 'x');
     assert.match(result.leftAlone ?? '', /no \.lab-dir in it/);
@@ -143,12 +209,43 @@ describe('lab clean in the lab directory', () => {
 
 describe('LOGFILE and SCREEN_LOGDIR', () => {
   const refused: { title: string; files: Record<string, string>; localrc: string; message: RegExp }[] = [
-    { title: 'a LOGFILE naming the localrc', files: {}, localrc: 'LOGFILE=./localrc\n', message: /localrc line 2: LOGFILE=\.\/localrc is a file lab did not write: lab would replace it with a link to its log; write a new path/ },
-    { title: 'a LOGFILE naming a directory', files: { 'src/x.py': '' }, localrc: 'LOGFILE=./src\n', message: /LOGFILE=\.\/src is a directory/ },
-    { title: 'a LOGFILE that is a symlink lab did not make', files: { 'notes.txt': 'mine\n' }, localrc: 'LOGFILE=./link\n', message: /LOGFILE=\.\/link is a symlink lab did not make/ },
-    { title: 'a SCREEN_LOGDIR naming a file', files: { 'notes.txt': 'mine\n' }, localrc: 'SCREEN_LOGDIR=./notes.txt\n', message: /localrc line 2: SCREEN_LOGDIR=\.\/notes\.txt is not a directory/ },
-    { title: 'a SCREEN_LOGDIR below a file', files: { 'notes.txt': 'mine\n' }, localrc: 'SCREEN_LOGDIR=./notes.txt/logs\n', message: /SCREEN_LOGDIR=\.\/notes\.txt\/logs cannot be made: \.\/notes\.txt is not a directory/ },
-    { title: "a SCREEN_LOGDIR holding a screen log that is not lab's link", files: { 'logs/screen-q-svc.log': 'my own capture\n' }, localrc: 'SCREEN_LOGDIR=./logs\n', message: /SCREEN_LOGDIR=\.\/logs holds screen-q-svc\.log, not lab's/ },
+    {
+      title: 'a LOGFILE naming the localrc',
+      files: {},
+      localrc: 'LOGFILE=./localrc\n',
+      message:
+        /localrc line 2: LOGFILE=\.\/localrc is a file lab did not write: lab would replace it with a link to its log; write a new path/,
+    },
+    {
+      title: 'a LOGFILE naming a directory',
+      files: { 'src/x.py': '' },
+      localrc: 'LOGFILE=./src\n',
+      message: /LOGFILE=\.\/src is a directory/,
+    },
+    {
+      title: 'a LOGFILE that is a symlink lab did not make',
+      files: { 'notes.txt': 'mine\n' },
+      localrc: 'LOGFILE=./link\n',
+      message: /LOGFILE=\.\/link is a symlink lab did not make/,
+    },
+    {
+      title: 'a SCREEN_LOGDIR naming a file',
+      files: { 'notes.txt': 'mine\n' },
+      localrc: 'SCREEN_LOGDIR=./notes.txt\n',
+      message: /localrc line 2: SCREEN_LOGDIR=\.\/notes\.txt is not a directory/,
+    },
+    {
+      title: 'a SCREEN_LOGDIR below a file',
+      files: { 'notes.txt': 'mine\n' },
+      localrc: 'SCREEN_LOGDIR=./notes.txt/logs\n',
+      message: /SCREEN_LOGDIR=\.\/notes\.txt\/logs cannot be made: \.\/notes\.txt is not a directory/,
+    },
+    {
+      title: "a SCREEN_LOGDIR holding a screen log that is not lab's link",
+      files: { 'logs/screen-q-svc.log': 'my own capture\n' },
+      localrc: 'SCREEN_LOGDIR=./logs\n',
+      message: /SCREEN_LOGDIR=\.\/logs holds screen-q-svc\.log, not lab's/,
+    },
   ];
   for (const c of refused) {
     it(`lab stack refuses ${c.title} with exit 2, before anything starts`, async () => {

@@ -9,6 +9,9 @@ it('the README table lists every localrc variable lab reads, with its default', 
   for (const variable of VARIABLES) {
     const row = readme.split('\n').find((line) => line.startsWith(`| \`${variable.name}\` |`));
     assert.ok(row, `README has no table row for ${variable.name}`);
-    assert.ok(row.includes(variable.shownDefault), `README row of ${variable.name} does not show its default ${variable.shownDefault}`);
+    assert.ok(
+      row.includes(variable.shownDefault),
+      `README row of ${variable.name} does not show its default ${variable.shownDefault}`,
+    );
   }
 });

@@ -17,12 +17,18 @@ const ENGINE_SOCKET = '/var/run/docker.sock';
 
 /** A proxy to the engine's socket that can stop passing bytes (frozen) or cut every connection (dropped). */
 class EngineProxy {
-  readonly socketPath = path.join(os.tmpdir(), `lab-engine-proxy-${process.pid}-${Math.random().toString(36).slice(2)}.sock`);
+  readonly socketPath = path.join(
+    os.tmpdir(),
+    `lab-engine-proxy-${process.pid}-${Math.random().toString(36).slice(2)}.sock`,
+  );
   private readonly server: net.Server;
   private readonly pairs: { client: net.Socket; upstream: net.Socket }[] = [];
   private answers = 0;
   /** After this many chunks from the engine, stop: 'freeze' passes nothing more, 'drop' cuts everything. */
-  constructor(private readonly after: number, private readonly mode: 'freeze' | 'drop') {
+  constructor(
+    private readonly after: number,
+    private readonly mode: 'freeze' | 'drop',
+  ) {
     this.server = net.createServer((client) => {
       if (this.stopped()) return this.mode === 'drop' ? client.destroy() : client.pause();
       const upstream = net.connect(ENGINE_SOCKET);
@@ -80,20 +86,32 @@ describe('safety against the real engine', { timeout: 10 * 60_000 }, () => {
     docker = new Docker();
   });
   after(async () => {
-    for (const network of await docker.listNetworks({ filters: { label: [`${LABEL.project}=${name}`] } })) await docker.getNetwork(network.Id).remove();
+    for (const network of await docker.listNetworks({ filters: { label: [`${LABEL.project}=${name}`] } }))
+      await docker.getNetwork(network.Id).remove();
     dirs.forEach(removeScratch);
   });
 
-  it('lab clean --lab NAME leaves alone a directory a network label points at when it is not that lab\'s', async () => {
-    const project = scratch({ localrc: 'LAB_NAME=other\n', 'src/driver.py': 'class Driver: pass\n', passwords: 'not lab\'s\n', 'etc/neutron/neutron.conf': '[DEFAULT]\n' });
+  it("lab clean --lab NAME leaves alone a directory a network label points at when it is not that lab's", async () => {
+    const project = scratch({
+      localrc: 'LAB_NAME=other\n',
+      'src/driver.py': 'class Driver: pass\n',
+      passwords: "not lab's\n",
+      'etc/neutron/neutron.conf': '[DEFAULT]\n',
+    });
     const elsewhere = scratch();
     dirs.push(project, elsewhere);
-    await docker.createNetwork({ Name: `${name}-mgmt`, Labels: { [LABEL.project]: name, [LABEL.service]: 'mgmt', [LABEL.labDir]: project } });
+    await docker.createNetwork({
+      Name: `${name}-mgmt`,
+      Labels: { [LABEL.project]: name, [LABEL.service]: 'mgmt', [LABEL.labDir]: project },
+    });
     const before = (fs.readdirSync(project, { recursive: true }) as string[]).sort();
     const result = await lab(['clean', '--lab', name], { cwd: elsewhere });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, new RegExp(`networks removed: ${name}-mgmt`));
-    assert.match(result.stdout, /lab directory: .* is not lab "safe\d+"'s directory \(no \.lab-dir in it\): left as it is/);
+    assert.match(
+      result.stdout,
+      /lab directory: .* is not lab "safe\d+"'s directory \(no \.lab-dir in it\): left as it is/,
+    );
     assert.deepEqual((fs.readdirSync(project, { recursive: true }) as string[]).sort(), before);
     assert.equal(fs.readFileSync(path.join(project, 'src', 'driver.py'), 'utf8'), 'class Driver: pass\n');
   });
@@ -106,10 +124,18 @@ describe('safety against the real engine', { timeout: 10 * 60_000 }, () => {
       dirs.push(cwd);
       try {
         const started = Date.now();
-        const result = await lab(['status'], { cwd, env: { DOCKER_HOST: `unix://${proxy.socketPath}`, LAB_ENGINE_TIMEOUT: '2' } });
+        const result = await lab(['status'], {
+          cwd,
+          env: { DOCKER_HOST: `unix://${proxy.socketPath}`, LAB_ENGINE_TIMEOUT: '2' },
+        });
         const took = Date.now() - started;
         assert.equal(result.code, 1, `${result.stdout}\n${result.stderr}`);
-        assert.match(result.stderr, new RegExp(`lab: failed: the Docker engine stopped answering during the listing of lab ${name}'s containers \\(${mode === 'freeze' ? 'no answer within 2 s' : '.*(ECONNREFUSED|ENOENT|socket hang up|ECONNRESET|EPIPE).*'}\\)`));
+        assert.match(
+          result.stderr,
+          new RegExp(
+            `lab: failed: the Docker engine stopped answering during the listing of lab ${name}'s containers \\(${mode === 'freeze' ? 'no answer within 2 s' : '.*(ECONNREFUSED|ENOENT|socket hang up|ECONNRESET|EPIPE).*'}\\)`,
+          ),
+        );
         assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
         assert.ok(took < 20_000, `it took ${took} ms`);
       } finally {
@@ -124,9 +150,15 @@ describe('safety against the real engine', { timeout: 10 * 60_000 }, () => {
     const cwd = scratch({ localrc: `LAB_NAME=${name}\n` });
     dirs.push(cwd);
     try {
-      const result = await lab(['unstack'], { cwd, env: { DOCKER_HOST: `unix://${proxy.socketPath}`, LAB_ENGINE_TIMEOUT: '2' } });
+      const result = await lab(['unstack'], {
+        cwd,
+        env: { DOCKER_HOST: `unix://${proxy.socketPath}`, LAB_ENGINE_TIMEOUT: '2' },
+      });
       assert.equal(result.code, 1, result.stderr);
-      assert.match(result.stderr, /the Docker engine stopped answering during the listing of lab \S+'s networks \(no answer within 2 s\)/);
+      assert.match(
+        result.stderr,
+        /the Docker engine stopped answering during the listing of lab \S+'s networks \(no answer within 2 s\)/,
+      );
     } finally {
       proxy.close();
     }

@@ -49,7 +49,10 @@ describe('awkward passwords, PSK and user names with the real services', { timeo
   it('refuses a PSK holding a newline before anything starts, naming the variable', async () => {
     const result = await lab.run(['stack']);
     assert.equal(result.code, 2, result.stderr);
-    assert.match(result.stderr, /localrc line 7: STRONGSWAN_PSK holds a control character \(\\n\).*its value is not shown/);
+    assert.match(
+      result.stderr,
+      /localrc line 7: STRONGSWAN_PSK holds a control character \(\\n\).*its value is not shown/,
+    );
     assert.doesNotMatch(result.stderr, /psk-first|psk-second/);
     assert.deepEqual(await engine.listContainers(lab.name), []);
   });
@@ -58,18 +61,33 @@ describe('awkward passwords, PSK and user names with the real services', { timeo
     lab.writeFile('localrc', localrc);
     const stack = await lab.run(['stack']);
     assert.equal(stack.code, 0, `${stack.stdout.slice(-3000)}\n${stack.stderr}`);
-    for (const secret of [VALUES.DATABASE_PASSWORD, VALUES.RABBIT_PASSWORD, VALUES.STRONGSWAN_PSK]) assert.ok(!`${stack.stdout}${stack.stderr}`.includes(secret), 'no secret printed');
+    for (const secret of [VALUES.DATABASE_PASSWORD, VALUES.RABBIT_PASSWORD, VALUES.STRONGSWAN_PSK])
+      assert.ok(!`${stack.stdout}${stack.stderr}`.includes(secret), 'no secret printed');
     const agents = (await lab.api<{ agents: { agent_type: string; alive: boolean }[] }>('/v2.0/agents')).body.agents;
-    assert.deepEqual(agents.map((a) => [a.agent_type, a.alive]).sort(), [['L3 agent', true], ['Linux bridge agent', true]]);
+    assert.deepEqual(agents.map((a) => [a.agent_type, a.alive]).sort(), [
+      ['L3 agent', true],
+      ['Linux bridge agent', true],
+    ]);
 
     // As root, Debian's rabbitmqctl wrapper hands its arguments to `su -c` in double quotes
     // (a "$" would expand): as the rabbitmq user it passes them as they are.
-    const rabbitmqctl = (...args: string[]) => lab.run(['exec', 'rabbit', 'runuser', '-u', 'rabbitmq', '--', 'rabbitmqctl', '-q', ...args]);
+    const rabbitmqctl = (...args: string[]) =>
+      lab.run(['exec', 'rabbit', 'runuser', '-u', 'rabbitmq', '--', 'rabbitmqctl', '-q', ...args]);
     const users = await rabbitmqctl('list_users');
     assert.ok(users.stdout.split('\n').includes(`${VALUES.RABBIT_USERID}\t[administrator]`), users.stdout);
     const auth = await rabbitmqctl('authenticate_user', VALUES.RABBIT_USERID, VALUES.RABBIT_PASSWORD);
     assert.equal(auth.code, 0, `${auth.stdout}${auth.stderr}`);
-    const login = await lab.run(['exec', 'mysql', 'mariadb', '-h127.0.0.1', `-u${VALUES.DATABASE_USER}`, `-p${VALUES.DATABASE_PASSWORD}`, '-N', '-e', 'SELECT CURRENT_USER(), COUNT(*) FROM information_schema.tables WHERE table_schema = "neutron"']);
+    const login = await lab.run([
+      'exec',
+      'mysql',
+      'mariadb',
+      '-h127.0.0.1',
+      `-u${VALUES.DATABASE_USER}`,
+      `-p${VALUES.DATABASE_PASSWORD}`,
+      '-N',
+      '-e',
+      'SELECT CURRENT_USER(), COUNT(*) FROM information_schema.tables WHERE table_schema = "neutron"',
+    ]);
     assert.equal(login.code, 0, `${login.stdout}${login.stderr}`);
     const [who, tables] = login.stdout.trim().split('\t');
     assert.equal(who, `${VALUES.DATABASE_USER}@%`);

@@ -20,20 +20,25 @@ describe('lab stack against the real engine', { timeout: 40 * 60_000 }, () => {
 
   before(async () => {
     engine = await requireEngine();
-    lab = await createTestLab('e2e', (name, port) => `LAB_NAME=${name}\nQ_PORT=${port}\nENABLED_SERVICES=mysql,rabbit,q-svc,q-vpn\n`);
+    lab = await createTestLab(
+      'e2e',
+      (name, port) => `LAB_NAME=${name}\nQ_PORT=${port}\nENABLED_SERVICES=mysql,rabbit,q-svc,q-vpn\n`,
+    );
   });
   after(async () => {
     await lab?.dispose();
   });
 
-  const containerIds = async () => Object.fromEntries((await engine.listContainers(lab.name)).map((c) => [c.service, c.id]));
+  const containerIds = async () =>
+    Object.fromEntries((await engine.listContainers(lab.name)).map((c) => [c.service, c.id]));
 
   it('stacks the default services until each is ready, and prints the summary', async () => {
     const result = await lab.run(['stack']);
     assert.equal(result.code, 0, `lab stack failed:\n${result.stdout.slice(-3000)}\n${result.stderr}`);
     assert.match(result.stdout, new RegExp(`lab "${lab.name}" is up, in [\\d.]+ s`));
     assert.match(result.stdout, new RegExp(`Neutron API:\\s+http://127\\.0\\.0\\.1:${lab.port}/v2\\.0/`));
-    for (const service of ['mysql', 'rabbit', 'q-db-sync', 'q-svc', 'q-vpn']) assert.match(result.stdout, new RegExp(`^  ${service}\\s+(created|recreated|started)`, 'm'));
+    for (const service of ['mysql', 'rabbit', 'q-db-sync', 'q-svc', 'q-vpn'])
+      assert.match(result.stdout, new RegExp(`^  ${service}\\s+(created|recreated|started)`, 'm'));
   });
 
   it('answers GET /v2.0/vpn/vpnservices with 200 and no services', async () => {
@@ -43,20 +48,30 @@ describe('lab stack against the real engine', { timeout: 40 * 60_000 }, () => {
   });
 
   it('lists the configured VPN provider as default', async () => {
-    const { status, body } = await lab.api<{ service_providers: { service_type: string; name: string; default: boolean }[] }>('/v2.0/service-providers');
+    const { status, body } = await lab.api<{
+      service_providers: { service_type: string; name: string; default: boolean }[];
+    }>('/v2.0/service-providers');
     assert.equal(status, 200);
-    assert.deepEqual(body.service_providers.filter((p) => p.service_type === 'VPN'), [{ service_type: 'VPN', name: 'strongswan', default: true }]);
+    assert.deepEqual(
+      body.service_providers.filter((p) => p.service_type === 'VPN'),
+      [{ service_type: 'VPN', name: 'strongswan', default: true }],
+    );
   });
 
   it('shows the L3 agent alive, with the configured device driver loaded', async () => {
-    const { body } = await lab.api<{ agents: { agent_type: string; host: string; alive: boolean; binary: string }[] }>('/v2.0/agents');
+    const { body } = await lab.api<{ agents: { agent_type: string; host: string; alive: boolean; binary: string }[] }>(
+      '/v2.0/agents',
+    );
     const agent = body.agents.find((a) => a.agent_type === 'L3 agent');
     assert.ok(agent, 'no L3 agent registered');
     assert.equal(agent.alive, true);
     assert.equal(agent.host, 'q-vpn');
     const vpn = (await engine.listContainers(lab.name)).find((c) => c.service === 'q-vpn');
     const log = await engine.logTail(vpn?.id ?? '', 100_000);
-    assert.ok(log.some((l) => l.includes(`Loaded VPNaaS device driver: ${STRONGSWAN_DRIVER}`)), 'the device driver was not loaded');
+    assert.ok(
+      log.some((l) => l.includes(`Loaded VPNaaS device driver: ${STRONGSWAN_DRIVER}`)),
+      'the device driver was not loaded',
+    );
   });
 
   it("runs q-vpn without SYS_PTRACE or DAC_READ_SEARCH, the host's /proc/sys read-only and only its own net settings writable", async () => {
@@ -81,7 +96,9 @@ describe('lab stack against the real engine', { timeout: 40 * 60_000 }, () => {
   it('reports every service healthy and its config current', async () => {
     const result = await lab.run(['status', '--json']);
     assert.equal(result.code, 0, result.stderr);
-    const status = JSON.parse(result.stdout) as { services: { service: string; state: string; health?: string; config: string; ports: string[] }[] };
+    const status = JSON.parse(result.stdout) as {
+      services: { service: string; state: string; health?: string; config: string; ports: string[] }[];
+    };
     const byName = Object.fromEntries(status.services.map((s) => [s.service, s]));
     for (const service of ['mysql', 'rabbit', 'q-svc', 'q-vpn']) {
       assert.equal(byName[service]?.state, 'running', service);
@@ -103,12 +120,18 @@ describe('lab stack against the real engine', { timeout: 40 * 60_000 }, () => {
   it('recreates only the service whose rendered config changed, after status called it stale and --dry-run said why', async () => {
     const before = await containerIds();
     lab.writeFile('local.conf', '[[post-config|$Q_L3_CONF_FILE]]\n[DEFAULT]\nperiodic_interval = 41\n');
-    const status = JSON.parse((await lab.run(['status', '--json'])).stdout) as { services: { service: string; config: string }[] };
-    assert.deepEqual(status.services.filter((s) => s.config === 'stale').map((s) => s.service), ['q-vpn']);
+    const status = JSON.parse((await lab.run(['status', '--json'])).stdout) as {
+      services: { service: string; config: string }[];
+    };
+    assert.deepEqual(
+      status.services.filter((s) => s.config === 'stale').map((s) => s.service),
+      ['q-vpn'],
+    );
     const dry = await lab.run(['stack', '--dry-run']);
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stdout, /^ {2}q-vpn\s+recreate\s+rendered l3_agent\.ini changed$/m);
-    for (const service of ['mysql', 'rabbit', 'q-svc']) assert.match(dry.stdout, new RegExp(`^  ${service}\\s+keep\\s+up to date$`, 'm'));
+    for (const service of ['mysql', 'rabbit', 'q-svc'])
+      assert.match(dry.stdout, new RegExp(`^  ${service}\\s+keep\\s+up to date$`, 'm'));
     assert.match(dry.stdout, /^1 change; `lab stack` makes them$/m);
     assert.deepEqual(await containerIds(), before, 'a dry run changes nothing');
     const result = await lab.run(['stack']);
@@ -116,7 +139,8 @@ describe('lab stack against the real engine', { timeout: 40 * 60_000 }, () => {
     assert.match(result.stdout, /^ {2}q-vpn\s+recreated/m);
     const after = await containerIds();
     assert.notEqual(after['q-vpn'], before['q-vpn']);
-    for (const service of ['mysql', 'rabbit', 'q-svc']) assert.equal(after[service], before[service], `${service} was recreated`);
+    for (const service of ['mysql', 'rabbit', 'q-svc'])
+      assert.equal(after[service], before[service], `${service} was recreated`);
   });
 
   it('refuses a FLOATING_RANGE moved under a lab that is up, before anything changes, and --dry-run says so', async () => {
@@ -127,12 +151,26 @@ describe('lab stack against the real engine', { timeout: 40 * 60_000 }, () => {
       lab.writeFile('localrc', `${localrc}FLOATING_RANGE=172.24.77.0/24\n`);
       const dry = await lab.run(['stack', '--dry-run']);
       assert.equal(dry.code, 0, dry.stderr);
-      assert.match(dry.stdout, new RegExp(`network ${lab.name}-public\\s+refuse: made with 172\\.24\\.4\\.0/24; the lab now says 172\\.24\\.77\\.0/24`));
+      assert.match(
+        dry.stdout,
+        new RegExp(
+          `network ${lab.name}-public\\s+refuse: made with 172\\.24\\.4\\.0/24; the lab now says 172\\.24\\.77\\.0/24`,
+        ),
+      );
       const result = await lab.run(['stack']);
       assert.equal(result.code, 2, `${result.stdout}\n${result.stderr}`);
-      assert.match(result.stderr, new RegExp(`network ${lab.name}-public: made with 172\\.24\\.4\\.0/24; the lab now says 172\\.24\\.77\\.0/24 .*FLOATING_RANGE.*set FLOATING_RANGE back, or start the lab afresh with \`lab clean\``));
+      assert.match(
+        result.stderr,
+        new RegExp(
+          `network ${lab.name}-public: made with 172\\.24\\.4\\.0/24; the lab now says 172\\.24\\.77\\.0/24 .*FLOATING_RANGE.*set FLOATING_RANGE back, or start the lab afresh with \`lab clean\``,
+        ),
+      );
       assert.deepEqual(await containerIds(), before, 'no container was touched');
-      assert.equal(fs.readFileSync(path.join(lab.dir, '.lab', lab.name, 'etc', 'neutron', 'neutron.conf'), 'utf8'), rendered, 'no rendered file was rewritten');
+      assert.equal(
+        fs.readFileSync(path.join(lab.dir, '.lab', lab.name, 'etc', 'neutron', 'neutron.conf'), 'utf8'),
+        rendered,
+        'no rendered file was rewritten',
+      );
     } finally {
       lab.writeFile('localrc', localrc);
     }
@@ -161,7 +199,8 @@ describe('lab stack against the real engine', { timeout: 40 * 60_000 }, () => {
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
     // Interrupt while services start.
     const deadline = Date.now() + 60_000;
-    while (!/mysql: (starting|waiting until ready)/.test(output) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (!/mysql: (starting|waiting until ready)/.test(output) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     child.kill('SIGTERM');
     const code = await new Promise((resolve) => child.on('exit', resolve));
     assert.equal(code, 130, output);
@@ -185,7 +224,9 @@ describe('lab stack against the real engine', { timeout: 40 * 60_000 }, () => {
     assert.equal((await engine.listVolumes(lab.name)).length, 1);
     const restack = await lab.run(['stack']);
     assert.equal(restack.code, 0, restack.stderr);
-    const { status, body } = await lab.api<{ ikepolicy: { name: string; ike_version: string } }>(`/v2.0/vpn/ikepolicies/${created.body.ikepolicy.id}`);
+    const { status, body } = await lab.api<{ ikepolicy: { name: string; ike_version: string } }>(
+      `/v2.0/vpn/ikepolicies/${created.body.ikepolicy.id}`,
+    );
     assert.equal(status, 200);
     assert.equal(body.ikepolicy.name, 'kept-across-unstack');
     assert.equal(body.ikepolicy.ike_version, 'v2');

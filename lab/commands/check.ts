@@ -23,7 +23,11 @@ export const checkVerb: Verb = {
     await engine.requireEngine();
     const results = await runChecks(lab, engine);
     const secrets = lab.config.secrets;
-    out(values.json === true ? maskedJson({ lab: lab.config.labName, ok: results.every((r) => r.ok), checks: results }, secrets) : maskSecrets(formatChecks(results), secrets));
+    out(
+      values.json === true
+        ? maskedJson({ lab: lab.config.labName, ok: results.every((r) => r.ok), checks: results }, secrets)
+        : maskSecrets(formatChecks(results), secrets),
+    );
     return results.every((r) => r.ok) ? 0 : 1;
   },
 };

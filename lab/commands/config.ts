@@ -31,10 +31,15 @@ export const configVerb: Verb = {
     if (Object.keys(lab.config.newSecrets).length > 0) {
       // A first run makes passwords: under the lab's lock, so that two first runs make one set.
       requirePlaces(lab.config);
-      written = await withLabLock(lab.config.labName, 'config', async () => {
-        lab = lab.again();
-        return persistLab(lab);
-      }, { say: (line) => err(`lab: ${line}`) });
+      written = await withLabLock(
+        lab.config.labName,
+        'config',
+        async () => {
+          lab = lab.again();
+          return persistLab(lab);
+        },
+        { say: (line) => err(`lab: ${line}`) },
+      );
     } else {
       written = persistLab(lab);
     }
@@ -54,7 +59,10 @@ export const configVerb: Verb = {
 
 function configText({ config, rendering }: LoadedLab): string {
   const lines: string[] = [];
-  const where = config.source.localConf && config.source.localConf !== config.source.localrc ? `${config.source.localrc} (post-config from ${config.source.localConf})` : config.source.localrc;
+  const where =
+    config.source.localConf && config.source.localConf !== config.source.localrc
+      ? `${config.source.localrc} (post-config from ${config.source.localConf})`
+      : config.source.localrc;
   lines.push(`lab "${config.labName}": settings from ${where}`);
   for (const note of config.source.notes) lines.push(`  note: ${note}`);
   lines.push(`lab directory: ${displayPath(config.labDir)}`);
@@ -65,7 +73,8 @@ function configText({ config, rendering }: LoadedLab): string {
     lines.push(`  ${setting.title}: ${setting.file} [${setting.section}] ${setting.key}`);
     if (setting.values.length === 0) lines.push('      (not set)');
     for (const v of setting.values) lines.push(`      = ${v.value}`, `        from ${formatOrigin(v.origin)}`);
-    for (const r of setting.replaced) lines.push(`      replaced: ${r.value}`, `        from ${formatOrigin(r.origin)}`);
+    for (const r of setting.replaced)
+      lines.push(`      replaced: ${r.value}`, `        from ${formatOrigin(r.origin)}`);
     if (setting.note) lines.push(`      ${setting.note}`);
   }
   for (const file of rendering.files) {

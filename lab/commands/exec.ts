@@ -16,7 +16,8 @@ export const execVerb: Verb = {
   options: { ...LAB_OPTION },
   async run({ values, positionals, localrc }) {
     const [name, ...command] = positionals;
-    if (!name || command.length === 0) throw new UsageError('name a service and a command, e.g. lab exec strongswan swanctl --list-sas');
+    if (!name || command.length === 0)
+      throw new UsageError('name a service and a command, e.g. lab exec strongswan swanctl --list-sas');
     const service = SERVICE_ALIASES[name] ?? name;
     const project = await resolveProject(values.lab, localrc);
     const engine = new Engine();
@@ -24,9 +25,17 @@ export const execVerb: Verb = {
     const containers = await engine.listContainers(project.name);
     const container = containers.find((c) => c.service === service);
     if (!container) {
-      throw new UsageError(`lab "${project.name}" has no container for "${name}"; it has ${containers.map((c) => c.service).sort().join(', ') || 'none (lab stack starts them)'}`);
+      throw new UsageError(
+        `lab "${project.name}" has no container for "${name}"; it has ${
+          containers
+            .map((c) => c.service)
+            .sort()
+            .join(', ') || 'none (lab stack starts them)'
+        }`,
+      );
     }
-    if (container.state !== 'running') throw new OperationError(`${service} is ${container.state}, not running: lab restart ${container.partOf}`);
+    if (container.state !== 'running')
+      throw new OperationError(`${service} is ${container.state}, not running: lab restart ${container.partOf}`);
     return engine.execPassThrough(container.id, command, process.stdout, process.stderr);
   },
 };

@@ -27,21 +27,32 @@ export const logsVerb: Verb = {
   },
   async run({ values, positionals, localrc, out }) {
     const tail = values.tail === undefined ? undefined : Number(values.tail);
-    if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) throw new UsageError(`-n takes a whole number of lines, not "${String(values.tail)}"`);
+    if (tail !== undefined && (!Number.isInteger(tail) || tail < 0))
+      throw new UsageError(`-n takes a whole number of lines, not "${String(values.tail)}"`);
     const since = values.since === undefined ? undefined : parseSince(String(values.since));
-    if (values.since !== undefined && !since) throw new UsageError(`--since takes a duration like 90s, 10m, 2h or 1d, or an ISO date, not "${String(values.since)}"`);
+    if (values.since !== undefined && !since)
+      throw new UsageError(
+        `--since takes a duration like 90s, 10m, 2h or 1d, or an ISO date, not "${String(values.since)}"`,
+      );
 
     const lab = await loadLab({ localrc });
     const known = loadCatalog(catalogVariables(lab.config)).services.map((s) => s.name);
     const services = positionals.length === 0 ? known : positionals.map((name) => SERVICE_ALIASES[name] ?? name);
     const unknown = services.filter((s) => !known.includes(s));
     if (unknown.length > 0) {
-      const aliases = Object.entries(SERVICE_ALIASES).map(([a, s]) => `${a} for ${s}`).join(', ');
-      throw new UsageError(`no service ${unknown.map((u) => `"${u}"`).join(', ')}; the services are ${known.join(', ')} (aliases: ${aliases})`);
+      const aliases = Object.entries(SERVICE_ALIASES)
+        .map(([a, s]) => `${a} for ${s}`)
+        .join(', ');
+      throw new UsageError(
+        `no service ${unknown.map((u) => `"${u}"`).join(', ')}; the services are ${known.join(', ')} (aliases: ${aliases})`,
+      );
     }
     const prefixed = services.length > 1;
     const width = Math.max(...services.map((s) => s.length));
-    const show = (line: ServiceLine) => out(`${prefixed ? `${line.service.padEnd(width)} | ` : ''}${values.timestamps === true && line.timestamp ? `${line.timestamp} ` : ''}${line.text}`);
+    const show = (line: ServiceLine) =>
+      out(
+        `${prefixed ? `${line.service.padEnd(width)} | ` : ''}${values.timestamps === true && line.timestamp ? `${line.timestamp} ` : ''}${line.text}`,
+      );
 
     const logDir = lab.config.screenLogDir;
     const followers = values.follow === true ? services.map((s) => new LogFollower(logDir, s)) : [];

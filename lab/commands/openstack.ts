@@ -11,8 +11,8 @@ export const openstackVerb: Verb = {
   summary: "the OpenStack client against the lab's Neutron (python3-openstackclient, VPN commands included)",
   usage: 'lab openstack [--lab NAME] ARGS...',
   details: [
-    'Runs `openstack ARGS` inside q-svc, without Keystone (OS_AUTH_TYPE=none, OS_ENDPOINT the lab\'s',
-    'Neutron). Everything after the first argument is the client\'s, options included:',
+    "Runs `openstack ARGS` inside q-svc, without Keystone (OS_AUTH_TYPE=none, OS_ENDPOINT the lab's",
+    "Neutron). Everything after the first argument is the client's, options included:",
     '  lab openstack vpn service list',
     '  lab openstack vpn ipsec site connection show lab-demo-conn -f json',
   ],
@@ -20,7 +20,8 @@ export const openstackVerb: Verb = {
   passThrough: true,
   options: { ...LAB_OPTION },
   async run({ values, positionals, localrc }) {
-    if (positionals.length === 0) throw new UsageError('give the client its command, e.g. lab openstack vpn service list');
+    if (positionals.length === 0)
+      throw new UsageError('give the client its command, e.g. lab openstack vpn service list');
     const project = await resolveProject(values.lab, localrc);
     const engine = new Engine();
     await engine.requireEngine();

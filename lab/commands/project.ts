@@ -17,14 +17,21 @@ export interface Project {
 export async function resolveProject(labOption: unknown, localrc: string | undefined): Promise<Project> {
   if (typeof labOption === 'string' && labOption !== '') {
     const lab = await loadLab({ localrc }).catch(() => undefined);
-    return { name: labOption, labDir: lab?.config.labName === labOption ? lab.config.labDir : undefined, lab: lab?.config.labName === labOption ? lab : undefined };
+    return {
+      name: labOption,
+      labDir: lab?.config.labName === labOption ? lab.config.labDir : undefined,
+      lab: lab?.config.labName === labOption ? lab : undefined,
+    };
   }
   try {
     const lab = await loadLab({ localrc });
     return { name: lab.config.labName, labDir: lab.config.labDir, lab };
   } catch (error) {
     if (error instanceof InputError) {
-      throw new InputError([...error.problems, { where: '--lab', message: 'or name the lab to act on with --lab NAME (its containers are found by label)' }]);
+      throw new InputError([
+        ...error.problems,
+        { where: '--lab', message: 'or name the lab to act on with --lab NAME (its containers are found by label)' },
+      ]);
     }
     throw error;
   }

@@ -12,7 +12,7 @@ export const restartVerb: Verb = {
   summary: 'restart services (recreate those whose config or image changed), each until ready again',
   usage: 'lab restart SVC... [--localrc PATH]',
   details: [
-    'The driver developer\'s loop: edit the service driver, `lab restart q-svc`; edit the device',
+    "The driver developer's loop: edit the service driver, `lab restart q-svc`; edit the device",
     'driver, `lab restart q-vpn` (q-l3 is an alias). Code mounted with enable_plugin needs no',
     'rebuild. After restarting rabbit, lab waits for the agent to reconnect (and restarts it,',
     'saying so, if it does not).',
@@ -23,7 +23,10 @@ export const restartVerb: Verb = {
     if (positionals.length === 0) throw new UsageError('name the services to restart, e.g. lab restart q-svc q-vpn');
     const services = positionals.map((name) => SERVICE_ALIASES[name] ?? name);
     const unknown = services.filter((s) => !(LAB_SERVICES as readonly string[]).includes(s));
-    if (unknown.length > 0) throw new UsageError(`no service ${unknown.map((u) => `"${u}"`).join(', ')}; lab's services are ${LAB_SERVICES.join(', ')} (${aliasWords()})`);
+    if (unknown.length > 0)
+      throw new UsageError(
+        `no service ${unknown.map((u) => `"${u}"`).join(', ')}; lab's services are ${LAB_SERVICES.join(', ')} (${aliasWords()})`,
+      );
     let stopRunLog: (() => void) | undefined;
     try {
       const result = await stackLab({
@@ -33,14 +36,23 @@ export const restartVerb: Verb = {
         notice: (line) => err(`lab: ${line}`),
         onLoaded: (lab) => {
           const notEnabled = services.filter((s) => !lab.config.enabledServices.includes(s as never));
-          if (notEnabled.length > 0) throw new UsageError(`${notEnabled.join(', ')} ${notEnabled.length > 1 ? 'are' : 'is'} not in ENABLED_SERVICES (${lab.config.enabledServices.join(',')})`);
+          if (notEnabled.length > 0)
+            throw new UsageError(
+              `${notEnabled.join(', ')} ${notEnabled.length > 1 ? 'are' : 'is'} not in ENABLED_SERVICES (${lab.config.enabledServices.join(',')})`,
+            );
           if (lab.config.logFile) stopRunLog = startRunLog(lab.config.logFile, lab.config.logDays);
         },
       });
       out('');
-      for (const s of result.services) out(`  ${s.service.padEnd(12)} ${s.action.padEnd(12)} ${s.readyMs > 0 ? `ready ${seconds(s.readyMs)} after start` : ''}`.trimEnd());
+      for (const s of result.services)
+        out(
+          `  ${s.service.padEnd(12)} ${s.action.padEnd(12)} ${s.readyMs > 0 ? `ready ${seconds(s.readyMs)} after start` : ''}`.trimEnd(),
+        );
       out(`restarted ${services.join(', ')} in ${seconds(result.totalMs)}`);
-      if (result.stale.length > 0) err(`lab: note: the config of ${result.stale.join(', ')} changed too (a shared file); lab restart ${result.stale.join(' ')} applies it`);
+      if (result.stale.length > 0)
+        err(
+          `lab: note: the config of ${result.stale.join(', ')} changed too (a shared file); lab restart ${result.stale.join(' ')} applies it`,
+        );
       return 0;
     } finally {
       stopRunLog?.();

@@ -27,7 +27,10 @@ export const stackVerb: Verb = {
   ],
   options: {
     json: { type: 'boolean', description: 'no progress; print the outcome as JSON (times per step and service)' },
-    'dry-run': { type: 'boolean', description: 'print the steps lab stack would take, each with its cause, and change nothing' },
+    'dry-run': {
+      type: 'boolean',
+      description: 'print the steps lab stack would take, each with its cause, and change nothing',
+    },
   },
   async run({ values, localrc, out, err }) {
     if (values['dry-run'] === true) return dryRun(localrc, values.json === true, out, err);
@@ -73,7 +76,8 @@ async function leftBehind(project: string): Promise<string> {
   const way = '`lab stack` carries on from there, `lab unstack` removes it';
   try {
     const containers = await new Engine().listContainers(project);
-    if (containers.length === 0) return `no container of lab "${project}" was started (its network and volumes may be there); ${way}`;
+    if (containers.length === 0)
+      return `no container of lab "${project}" was started (its network and volumes may be there); ${way}`;
     const states = containers
       .sort((a, b) => a.service.localeCompare(b.service))
       .map((c) => `${c.service} ${c.state === 'exited' ? `exited (${c.exitCode})` : c.state}`);
@@ -87,7 +91,8 @@ async function diagnose(localrc: string | undefined, err: (text: string) => void
   try {
     const lab = await loadLab({ localrc });
     const failing = (await runChecks(lab, new Engine())).filter((r) => !r.ok);
-    if (failing.length > 0) err(maskSecrets(`lab: what lab check finds:\n${formatChecks(failing)}`, lab.config.secrets));
+    if (failing.length > 0)
+      err(maskSecrets(`lab: what lab check finds:\n${formatChecks(failing)}`, lab.config.secrets));
   } catch {
     // The diagnosis is a help; the failure itself is reported either way.
   }
@@ -110,17 +115,29 @@ function outcome(result: StackResult): unknown {
 function summary(result: StackResult): string {
   const config = result.lab.config;
   const lines = [''];
-  const changed = result.services.some((s) => s.action !== 'up to date' && s.action !== 'already done') || result.images.some((i) => i.built);
-  lines.push(changed ? `lab "${config.labName}" is up, in ${seconds(result.totalMs)}` : `lab "${config.labName}": everything is up and unchanged; nothing was started (${seconds(result.totalMs)})`);
-  for (const image of result.images) lines.push(`  image ${image.tag.padEnd(26)} ${image.built ? `built in ${seconds(image.ms)}` : 'up to date'}`);
+  const changed =
+    result.services.some((s) => s.action !== 'up to date' && s.action !== 'already done') ||
+    result.images.some((i) => i.built);
+  lines.push(
+    changed
+      ? `lab "${config.labName}" is up, in ${seconds(result.totalMs)}`
+      : `lab "${config.labName}": everything is up and unchanged; nothing was started (${seconds(result.totalMs)})`,
+  );
+  for (const image of result.images)
+    lines.push(`  image ${image.tag.padEnd(26)} ${image.built ? `built in ${seconds(image.ms)}` : 'up to date'}`);
   for (const s of [...result.services].sort((a, b) => a.readyAtMs - b.readyAtMs)) {
-    lines.push(`  ${s.service.padEnd(12)} ${s.action.padEnd(12)} ${s.readyMs > 0 ? `ready ${seconds(s.readyMs)} after start, ` : ''}at ${seconds(s.readyAtMs)}`);
+    lines.push(
+      `  ${s.service.padEnd(12)} ${s.action.padEnd(12)} ${s.readyMs > 0 ? `ready ${seconds(s.readyMs)} after start, ` : ''}at ${seconds(s.readyAtMs)}`,
+    );
   }
   for (const removed of result.removed) lines.push(`  ${removed.padEnd(12)} removed: no longer in ENABLED_SERVICES`);
   if (config.ignoredServices.length > 0) lines.push(`  not run by lab: ${config.ignoredServices.join(', ')}`);
   lines.push('');
-  for (const service of SERVICES) if (config.enabledServices.includes(service.name)) lines.push(...(service.summary?.(config) ?? []));
-  lines.push(`Config files:  ${displayPath(path.dirname(renderedPath(config.labDir, configFile('neutron.conf').containerPath)))}`);
+  for (const service of SERVICES)
+    if (config.enabledServices.includes(service.name)) lines.push(...(service.summary?.(config) ?? []));
+  lines.push(
+    `Config files:  ${displayPath(path.dirname(renderedPath(config.labDir, configFile('neutron.conf').containerPath)))}`,
+  );
   lines.push(`Service logs:  ${displayPath(screenLink(config.screenLogDir, '<svc>'))}   (lab logs SVC [-f])`);
   if (config.logFile) lines.push(`This run:      ${displayPath(config.logFile)}`);
   lines.push(`Status:        npx lab status        Stop: npx lab unstack`);
@@ -128,10 +145,16 @@ function summary(result: StackResult): string {
 }
 
 /** `lab stack --dry-run`: reconcile's steps with their causes; nothing built, made, started or written. */
-async function dryRun(localrc: string | undefined, json: boolean, out: (text: string) => void, err: (text: string) => void): Promise<number> {
+async function dryRun(
+  localrc: string | undefined,
+  json: boolean,
+  out: (text: string) => void,
+  err: (text: string) => void,
+): Promise<number> {
   const lab = await loadLab({ localrc });
   requirePlaces(lab.config);
-  for (const w of [...lab.config.warnings, ...lab.rendering.warnings]) err(`lab: warning: ${w.where}: ${maskSecrets(w.message, lab.config.secrets)}`);
+  for (const w of [...lab.config.warnings, ...lab.rendering.warnings])
+    err(`lab: warning: ${w.where}: ${maskSecrets(w.message, lab.config.secrets)}`);
   const engine = new Engine();
   await engine.requireEngine();
   const preview = await previewStack(lab, engine);
@@ -143,10 +166,23 @@ async function dryRun(localrc: string | undefined, json: boolean, out: (text: st
 export function formatPreview(labName: string, preview: Preview): string {
   const lines = [`lab stack would, for lab "${labName}" (dry run: nothing is changed):`];
   lines.push(`  base image ${preview.base.ref.padEnd(28)} ${preview.base.present ? 'keep' : 'pull or make'}`);
-  for (const image of preview.images) lines.push(`  image ${image.tag.padEnd(33)} ${image.present ? 'keep' : 'build: its build context or base changed'}`);
-  for (const n of preview.networks) lines.push(`  network ${n.network.padEnd(31)} ${n.action === 'conflict' ? `refuse: ${n.cause}` : `${n.action}${n.action === 'keep' ? '' : `: ${n.cause}`}`}`);
+  for (const image of preview.images)
+    lines.push(
+      `  image ${image.tag.padEnd(33)} ${image.present ? 'keep' : 'build: its build context or base changed'}`,
+    );
+  for (const n of preview.networks)
+    lines.push(
+      `  network ${n.network.padEnd(31)} ${n.action === 'conflict' ? `refuse: ${n.cause}` : `${n.action}${n.action === 'keep' ? '' : `: ${n.cause}`}`}`,
+    );
   for (const s of preview.services) lines.push(`  ${s.service.padEnd(12)} ${s.action.padEnd(9)} ${s.cause}`);
-  const changes = preview.services.filter((s) => s.action !== 'keep').length + preview.images.filter((i) => !i.present).length + preview.networks.filter((n) => n.action !== 'keep').length;
-  lines.push(changes === 0 ? 'nothing to do: every service is up to date' : `${changes} change${changes === 1 ? '' : 's'}; \`lab stack\` makes them`);
+  const changes =
+    preview.services.filter((s) => s.action !== 'keep').length +
+    preview.images.filter((i) => !i.present).length +
+    preview.networks.filter((n) => n.action !== 'keep').length;
+  lines.push(
+    changes === 0
+      ? 'nothing to do: every service is up to date'
+      : `${changes} change${changes === 1 ? '' : 's'}; \`lab stack\` makes them`,
+  );
   return lines.join('\n');
 }

@@ -10,7 +10,11 @@ export const statusVerb: Verb = {
   name: 'status',
   summary: "show the lab's services: state, health, since, ports, image, config current or stale",
   usage: 'lab status [--localrc PATH] [--lab NAME] [--json]',
-  details: ['Lists what runs by label; "stale" means the localrc, the rendered config or an image changed', 'since the container was created (`lab stack` recreates it).', 'Then whether the log follower runs, and what went wrong for it: lines it could not write, the engine unreachable.'],
+  details: [
+    'Lists what runs by label; "stale" means the localrc, the rendered config or an image changed',
+    'since the container was created (`lab stack` recreates it).',
+    'Then whether the log follower runs, and what went wrong for it: lines it could not write, the engine unreachable.',
+  ],
   options: { ...LAB_OPTION, json: { type: 'boolean', description: 'print the status as JSON' } },
   async run({ values, localrc, out }) {
     const project = await resolveProject(values.lab, localrc);
@@ -25,7 +29,9 @@ export const statusVerb: Verb = {
     }
     if (services.length === 0) {
       const others = (await engine.projects()).filter((p) => p !== project.name);
-      out(`lab "${project.name}" has no containers${others.length > 0 ? `; other labs on this engine: ${others.join(', ')} (lab status --lab NAME)` : ''}`);
+      out(
+        `lab "${project.name}" has no containers${others.length > 0 ? `; other labs on this engine: ${others.join(', ')} (lab status --lab NAME)` : ''}`,
+      );
     } else out(table(services));
     if (follower) followerLines(follower, services.length > 0).forEach((line) => out(line));
     return 0;
@@ -34,13 +40,30 @@ export const statusVerb: Verb = {
 
 /** Said once per call, not per service: the follower is one for the whole lab. */
 function followerLines(follower: FollowerReport, hasContainers: boolean): string[] {
-  if (follower.pid === null) return hasContainers ? ['log follower: not running (lab stack or lab restart starts it)'] : [];
+  if (follower.pid === null)
+    return hasContainers ? ['log follower: not running (lab stack or lab restart starts it)'] : [];
   return [`log follower: running (pid ${follower.pid})`, ...follower.notes];
 }
 
 function table(services: ServiceStatus[]): string {
   const rows = [['SERVICE', 'STATE', 'HEALTH', 'SINCE', 'PORTS', 'IMAGE', 'CONFIG']];
-  for (const s of services) rows.push([s.service, s.restarts > 0 ? `${s.state} (restarted ${s.restarts}x)` : s.state, s.health ?? '-', s.since ? s.since.replace(/\.\d+Z$/, 'Z') : '-', s.ports.join(',') || '-', s.image, s.config]);
+  for (const s of services)
+    rows.push([
+      s.service,
+      s.restarts > 0 ? `${s.state} (restarted ${s.restarts}x)` : s.state,
+      s.health ?? '-',
+      s.since ? s.since.replace(/\.\d+Z$/, 'Z') : '-',
+      s.ports.join(',') || '-',
+      s.image,
+      s.config,
+    ]);
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

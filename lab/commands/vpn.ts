@@ -14,7 +14,7 @@ export const vpnVerb: Verb = {
     'With the OpenStack client: IKE policy lab-demo-ike, IPsec policy lab-demo-ipsec, VPN service',
     'lab-demo-vpn on router1 (private-subnet), connection lab-demo-conn to STRONGSWAN_IP with',
     'STRONGSWAN_PSK and peer CIDR STRONGSWAN_SUBNET. Waits for ACTIVE, printing status changes.',
-    '  --driver reference  the in-tree strongSwan drivers (the default localrc): shows the peer\'s SAs',
+    "  --driver reference  the in-tree strongSwan drivers (the default localrc): shows the peer's SAs",
     '                      and pings the peer from a host behind router1, across the tunnel',
     '  --driver csr        the CSR example (examples/csr-driver/local.conf): shows what the device',
     '                      driver configured on the CSR simulator and its session status',
@@ -29,10 +29,15 @@ export const vpnVerb: Verb = {
   },
   async run({ values, positionals, localrc, out }) {
     const [sub, ...extra] = positionals;
-    if (sub !== 'demo' || extra.length > 0) throw new UsageError(`write lab vpn demo${sub && sub !== 'demo' ? `, not lab vpn ${sub}` : ''}${extra.length > 0 ? ` (unexpected: ${extra.join(' ')})` : ''}`);
+    if (sub !== 'demo' || extra.length > 0)
+      throw new UsageError(
+        `write lab vpn demo${sub && sub !== 'demo' ? `, not lab vpn ${sub}` : ''}${extra.length > 0 ? ` (unexpected: ${extra.join(' ')})` : ''}`,
+      );
     const driver = (values.driver ?? 'reference') as string;
-    if (!DEMO_DRIVERS.includes(driver as DemoDriver)) throw new UsageError(`--driver ${driver}: write --driver reference or --driver csr`);
-    if (values.delete === true && values.driver !== undefined) throw new UsageError('--delete removes the demo whatever its driver: leave out --driver');
+    if (!DEMO_DRIVERS.includes(driver as DemoDriver))
+      throw new UsageError(`--driver ${driver}: write --driver reference or --driver csr`);
+    if (values.delete === true && values.driver !== undefined)
+      throw new UsageError('--delete removes the demo whatever its driver: leave out --driver');
     const project = await resolveProject(values.lab, localrc);
     const engine = new Engine();
     await engine.requireEngine();

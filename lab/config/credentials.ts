@@ -23,11 +23,18 @@ export function credentialProblem(name: string, value: string): string | undefin
   }
   if (name === 'DATABASE_USER') {
     const wide = beyondBmp(value);
-    if (wide.length > 0) return `DATABASE_USER="${value}" holds ${wide.join(' ')}, beyond U+FFFF: MariaDB's user names are utf8mb3 and cannot hold it; write it without, e.g. DATABASE_USER=root`;
-    if (length(value) > 128) return `DATABASE_USER is ${length(value)} characters long: MariaDB takes user names of at most 128; write a shorter one, e.g. DATABASE_USER=root`;
+    if (wide.length > 0)
+      return `DATABASE_USER="${value}" holds ${wide.join(' ')}, beyond U+FFFF: MariaDB's user names are utf8mb3 and cannot hold it; write it without, e.g. DATABASE_USER=root`;
+    if (length(value) > 128)
+      return `DATABASE_USER is ${length(value)} characters long: MariaDB takes user names of at most 128; write a shorter one, e.g. DATABASE_USER=root`;
   }
   if (name === 'STRONGSWAN_PSK') {
-    const why = beyondBmp(value).length > 0 ? 'holds a character beyond U+FFFF (an emoji, say)' : length(value) > 255 ? `is ${length(value)} characters long` : undefined;
+    const why =
+      beyondBmp(value).length > 0
+        ? 'holds a character beyond U+FFFF (an emoji, say)'
+        : length(value) > 255
+          ? `is ${length(value)} characters long`
+          : undefined;
     if (why) {
       return `STRONGSWAN_PSK ${why}; its value is not shown (a secret): Neutron keeps a connection's PSK in a utf8mb3 column of 255 characters, so \`lab vpn demo\` would fail with a 500. Write at most 255 characters below U+10000, or leave STRONGSWAN_PSK unset and lab generates one`;
     }

@@ -14,13 +14,36 @@ export interface ConfigFileSpec {
 }
 
 const FILES: readonly Omit<ConfigFileSpec, 'services'>[] = [
-  { id: 'neutron.conf', containerPath: '/etc/neutron/neutron.conf', variable: 'NEUTRON_CONF', role: 'server and agent: service_plugins, RabbitMQ, database' },
-  { id: 'neutron_vpnaas.conf', containerPath: '/etc/neutron/neutron_vpnaas.conf', variable: 'NEUTRON_VPNAAS_CONF', role: 'the VPN service driver: [service_providers] service_provider' },
-  { id: 'ml2_conf.ini', containerPath: '/etc/neutron/plugins/ml2/ml2_conf.ini', variable: 'Q_PLUGIN_CONF_FILE', role: 'the ML2 core plugin and the Linux bridge agent in q-vpn' },
-  { id: 'l3_agent.ini', containerPath: '/etc/neutron/l3_agent.ini', variable: 'Q_L3_CONF_FILE', role: 'the VPN agent: [AGENT] extensions = vpnaas, [vpnagent] vpn_device_driver' },
+  {
+    id: 'neutron.conf',
+    containerPath: '/etc/neutron/neutron.conf',
+    variable: 'NEUTRON_CONF',
+    role: 'server and agent: service_plugins, RabbitMQ, database',
+  },
+  {
+    id: 'neutron_vpnaas.conf',
+    containerPath: '/etc/neutron/neutron_vpnaas.conf',
+    variable: 'NEUTRON_VPNAAS_CONF',
+    role: 'the VPN service driver: [service_providers] service_provider',
+  },
+  {
+    id: 'ml2_conf.ini',
+    containerPath: '/etc/neutron/plugins/ml2/ml2_conf.ini',
+    variable: 'Q_PLUGIN_CONF_FILE',
+    role: 'the ML2 core plugin and the Linux bridge agent in q-vpn',
+  },
+  {
+    id: 'l3_agent.ini',
+    containerPath: '/etc/neutron/l3_agent.ini',
+    variable: 'Q_L3_CONF_FILE',
+    role: 'the VPN agent: [AGENT] extensions = vpnaas, [vpnagent] vpn_device_driver',
+  },
 ];
 
-export const CONFIG_FILES: readonly ConfigFileSpec[] = FILES.map((f) => ({ ...f, services: SERVICES.filter((s) => (s.reads as readonly string[] | undefined)?.includes(f.id)).map((s) => s.name) }));
+export const CONFIG_FILES: readonly ConfigFileSpec[] = FILES.map((f) => ({
+  ...f,
+  services: SERVICES.filter((s) => (s.reads as readonly string[] | undefined)?.includes(f.id)).map((s) => s.name),
+}));
 
 export type ConfigFileId = ConfigFileSpec['id'];
 

@@ -72,7 +72,11 @@ export class IniDocument {
     this.remember(section, key, existing, values);
     this.removeAt(existing);
     const at = this.sectionIndex(section) + 1;
-    this.lines.splice(at, 0, ...values.map(({ value, origin }): OptionLine => ({ kind: 'option', key, value, origin })));
+    this.lines.splice(
+      at,
+      0,
+      ...values.map(({ value, origin }): OptionLine => ({ kind: 'option', key, value, origin })),
+    );
   }
 
   /** iniadd: the existing values plus new ones, written as iniset_multiline does. */

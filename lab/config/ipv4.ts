@@ -47,7 +47,10 @@ export function nthAddress(network: string, n: number): string {
  * q-vpn's bridge port) and Neutron (router gateways). Each gets its own half, so neither
  * ever gives out an address the other holds: Docker the lower half, Neutron the upper.
  */
-export function splitPublicRange(floatingRange: string): { docker: string; neutronPool: { start: string; end: string } } {
+export function splitPublicRange(floatingRange: string): {
+  docker: string;
+  neutronPool: { start: string; end: string };
+} {
   const { base, prefix, size } = parts(floatingRange);
   const half = size / 2;
   return {

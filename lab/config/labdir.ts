@@ -19,7 +19,8 @@ import type { SecretSource } from './resolve.js';
 import type { RenderedFile } from './render.js';
 
 const PASSWORDS_FILE = 'passwords';
-const PASSWORDS_HEADER = '# Passwords lab generated for this lab because the localrc sets none. Kept so re-runs reuse them.';
+const PASSWORDS_HEADER =
+  '# Passwords lab generated for this lab because the localrc sets none. Kept so re-runs reuse them.';
 export const LAB_DIR_MARKER = '.lab-dir';
 
 /** What the marker says: whose directory it is, whether lab made it, the files it wrote there. */
@@ -54,7 +55,13 @@ export const fileSecrets: SecretSource = {
 /** The names lab may write at the top of a lab directory (besides what the marker lists). */
 function ownNames(labDir: string): string[] {
   const follower = Object.values(followerPaths(labDir)).map((f) => path.basename(f));
-  return [LAB_DIR_MARKER, PASSWORDS_FILE, `${PASSWORDS_FILE}.partial`, ...follower, ...follower.map((f) => `${f}.partial`)];
+  return [
+    LAB_DIR_MARKER,
+    PASSWORDS_FILE,
+    `${PASSWORDS_FILE}.partial`,
+    ...follower,
+    ...follower.map((f) => `${f}.partial`),
+  ];
 }
 
 export type LabDirOwner =
@@ -100,27 +107,42 @@ function looksLikeEarlierLab(labDir: string, entries: string[]): boolean {
  * Why lab must not write to LAB_DIR, if it must not: the root, the home directory, the
  * localrc's own directory or one above it, a file, or a directory lab did not make.
  */
-export function labDirProblems(labDir: string, labName: string, topDir: string, where: string, home = os.homedir()): Problem[] {
+export function labDirProblems(
+  labDir: string,
+  labName: string,
+  topDir: string,
+  where: string,
+  home = os.homedir(),
+): Problem[] {
   const shown = displayPath(labDir);
   const fix = `write a directory of lab's own, e.g. LAB_DIR=${displayPath(path.join(topDir, '.lab', labName))} (the default); lab makes it`;
   const problem = (message: string): Problem[] => [{ where, message: `LAB_DIR=${shown} ${message}; ${fix}` }];
   const target = realPathOf(labDir);
-  if (target === path.parse(target).root) return problem('is the root directory: lab would write etc/neutron/*.conf there');
+  if (target === path.parse(target).root)
+    return problem('is the root directory: lab would write etc/neutron/*.conf there');
   if (target === realPathOf(home)) return problem('is your home directory');
   const top = realPathOf(topDir);
   if (top === target) return problem('is the directory of the localrc itself: lab would write among your files');
-  if (top.startsWith(`${target}${path.sep}`)) return problem(`holds the localrc's directory (${displayPath(topDir)}): lab would write among your files`);
+  if (top.startsWith(`${target}${path.sep}`))
+    return problem(`holds the localrc's directory (${displayPath(topDir)}): lab would write among your files`);
   const owner = labDirOwner(labDir, labName);
   switch (owner.kind) {
     case 'not a directory':
       return problem('is not a directory (a file, or a broken symlink)');
     case 'another lab':
-      return problem(`belongs to lab "${owner.lab}" (its ${LAB_DIR_MARKER} says so): two labs would share passwords and files`);
+      return problem(
+        `belongs to lab "${owner.lab}" (its ${LAB_DIR_MARKER} says so): two labs would share passwords and files`,
+      );
     case 'foreign':
-      return problem(`is a directory lab did not make (it has no ${LAB_DIR_MARKER} and holds ${listSome(owner.entries)})`);
+      return problem(
+        `is a directory lab did not make (it has no ${LAB_DIR_MARKER} and holds ${listSome(owner.entries)})`,
+      );
     case 'missing': {
       const parent = existingAncestor(labDir);
-      if (!isWritableDirectory(parent)) return problem(`cannot be made: ${displayPath(parent)} is ${fs.statSync(parent).isDirectory() ? 'not writable' : 'not a directory'}`);
+      if (!isWritableDirectory(parent))
+        return problem(
+          `cannot be made: ${displayPath(parent)} is ${fs.statSync(parent).isDirectory() ? 'not writable' : 'not a directory'}`,
+        );
       return [];
     }
     default:
@@ -135,7 +157,8 @@ export function labDirProblems(labDir: string, labName: string, topDir: string, 
 export function prepareLabDir(labDir: string, labName: string): void {
   const owner = labDirOwner(labDir, labName);
   if (owner.kind === 'ours') return;
-  if (owner.kind !== 'missing' && owner.kind !== 'empty' && owner.kind !== 'earlier lab') throw new Error(`${labDir} is not lab's to write (${owner.kind})`);
+  if (owner.kind !== 'missing' && owner.kind !== 'empty' && owner.kind !== 'earlier lab')
+    throw new Error(`${labDir} is not lab's to write (${owner.kind})`);
   fs.mkdirSync(labDir, { recursive: true, mode: 0o700 });
   const files = owner.kind === 'earlier lab' ? filesBelow(labDir).filter((f) => f.startsWith(`etc${path.sep}`)) : [];
   writeMarker(labDir, { lab: labName, created: owner.kind !== 'empty', files });
@@ -189,10 +212,19 @@ export function cleanLabDir(labDir: string, labName: string): LabDirCleaning {
   const nothing: LabDirCleaning = { removedDir: false, removed: [], kept: [] };
   if (owner.kind === 'missing') return nothing;
   if (owner.kind !== 'ours' && owner.kind !== 'earlier lab') {
-    return { ...nothing, leftAlone: `${displayPath(labDir)} is not lab "${labName}"'s directory (${owner.kind === 'another lab' ? `its marker names lab "${owner.lab}"` : `no ${LAB_DIR_MARKER} in it`}): left as it is` };
+    return {
+      ...nothing,
+      leftAlone: `${displayPath(labDir)} is not lab "${labName}"'s directory (${owner.kind === 'another lab' ? `its marker names lab "${owner.lab}"` : `no ${LAB_DIR_MARKER} in it`}): left as it is`,
+    };
   }
-  const listed = owner.kind === 'ours' ? owner.marker.files : CONFIG_FILES.map((f) => f.containerPath.replace(/^\//, ''));
-  const candidates = [...listed, ...listed.map((f) => `${f}.partial`), ...ownNames(labDir).filter((n) => n !== LAB_DIR_MARKER), LAB_DIR_MARKER];
+  const listed =
+    owner.kind === 'ours' ? owner.marker.files : CONFIG_FILES.map((f) => f.containerPath.replace(/^\//, ''));
+  const candidates = [
+    ...listed,
+    ...listed.map((f) => `${f}.partial`),
+    ...ownNames(labDir).filter((n) => n !== LAB_DIR_MARKER),
+    LAB_DIR_MARKER,
+  ];
   const removed: string[] = [];
   for (const relative of candidates) {
     const file = path.join(labDir, relative);
@@ -219,14 +251,19 @@ function readMarker(labDir: string): Marker | undefined {
   try {
     const parsed = JSON.parse(fs.readFileSync(path.join(labDir, LAB_DIR_MARKER), 'utf8')) as Partial<Marker>;
     if (typeof parsed.lab !== 'string') return undefined;
-    return { lab: parsed.lab, created: parsed.created !== false, files: Array.isArray(parsed.files) ? parsed.files.filter((f): f is string => typeof f === 'string') : [] };
+    return {
+      lab: parsed.lab,
+      created: parsed.created !== false,
+      files: Array.isArray(parsed.files) ? parsed.files.filter((f): f is string => typeof f === 'string') : [],
+    };
   } catch {
     return undefined;
   }
 }
 
 function writeMarker(labDir: string, marker: Marker): void {
-  const note = 'lab made this directory (or took it over empty) and wrote the files listed; `lab clean` removes them and nothing else.';
+  const note =
+    'lab made this directory (or took it over empty) and wrote the files listed; `lab clean` removes them and nothing else.';
   writeWhole(path.join(labDir, LAB_DIR_MARKER), `${JSON.stringify({ note, ...marker }, null, 1)}\n`);
 }
 
@@ -277,7 +314,8 @@ export function realPathOf(p: string): string {
 /** The nearest directory entry above `p` (or `p` itself) that exists. */
 export function existingAncestor(p: string): string {
   let current = path.resolve(p);
-  while (!fs.existsSync(current) && !isLink(current) && path.dirname(current) !== current) current = path.dirname(current);
+  while (!fs.existsSync(current) && !isLink(current) && path.dirname(current) !== current)
+    current = path.dirname(current);
   return current;
 }
 
@@ -296,7 +334,10 @@ function isInside(dir: string, file: string): boolean {
   if (relative.startsWith('..') || path.isAbsolute(relative)) return false;
   // Every directory on the way must be a real one of this directory, not a symlink out of it.
   let current = dir;
-  for (const part of path.dirname(relative).split(path.sep).filter((p) => p !== '.' && p !== '')) {
+  for (const part of path
+    .dirname(relative)
+    .split(path.sep)
+    .filter((p) => p !== '.' && p !== '')) {
     current = path.join(current, part);
     if (!isRealDirectory(current)) return false;
   }

@@ -35,16 +35,31 @@ function screenLogDirProblems(dir: string, where: string): Problem[] {
   const shown = displayPath(dir);
   const problem = (message: string): Problem[] => [{ where, message: `SCREEN_LOGDIR=${shown} ${message}` }];
   if (!fs.existsSync(dir)) {
-    if (isLink(dir)) return problem('is a broken symlink; write the directory the screen logs go to, e.g. SCREEN_LOGDIR=./logs');
+    if (isLink(dir))
+      return problem('is a broken symlink; write the directory the screen logs go to, e.g. SCREEN_LOGDIR=./logs');
     const parent = existingAncestor(dir);
-    if (!isWritableDirectory(parent)) return problem(`cannot be made: ${displayPath(parent)} is ${isDirectory(parent) ? 'not writable' : 'not a directory'}; write a directory lab can make, e.g. SCREEN_LOGDIR=./logs`);
+    if (!isWritableDirectory(parent))
+      return problem(
+        `cannot be made: ${displayPath(parent)} is ${isDirectory(parent) ? 'not writable' : 'not a directory'}; write a directory lab can make, e.g. SCREEN_LOGDIR=./logs`,
+      );
     return [];
   }
-  if (!isDirectory(dir)) return problem('is not a directory; write the directory the screen logs go to, e.g. SCREEN_LOGDIR=./logs');
-  if (!isWritableDirectory(dir)) return problem('is not writable; write a directory you can write to, e.g. SCREEN_LOGDIR=./logs');
-  const foreign = fs.readdirSync(dir).filter((name) => /^screen-.+\.log$/.test(name) && !new RegExp(`\\.${STAMP}\\.log$`).test(name) && !isLabLink(path.join(dir, name)));
+  if (!isDirectory(dir))
+    return problem('is not a directory; write the directory the screen logs go to, e.g. SCREEN_LOGDIR=./logs');
+  if (!isWritableDirectory(dir))
+    return problem('is not writable; write a directory you can write to, e.g. SCREEN_LOGDIR=./logs');
+  const foreign = fs
+    .readdirSync(dir)
+    .filter(
+      (name) =>
+        /^screen-.+\.log$/.test(name) &&
+        !new RegExp(`\\.${STAMP}\\.log$`).test(name) &&
+        !isLabLink(path.join(dir, name)),
+    );
   if (foreign.length > 0) {
-    return problem(`holds ${foreign.join(', ')}, not lab's: lab keeps a symlink by that name to the newest screen log, and will not replace your file; move it away or write another SCREEN_LOGDIR`);
+    return problem(
+      `holds ${foreign.join(', ')}, not lab's: lab keeps a symlink by that name to the newest screen log, and will not replace your file; move it away or write another SCREEN_LOGDIR`,
+    );
   }
   return [];
 }
@@ -54,9 +69,15 @@ function logFileProblems(file: string, where: string): Problem[] {
   const fix = `write a new path, e.g. LOGFILE=${displayPath(path.join(path.dirname(file), 'lab-stack.log'))} (lab writes LOGFILE.<timestamp> and makes LOGFILE a link to the newest)`;
   const problem = (message: string): Problem[] => [{ where, message: `LOGFILE=${shown} ${message}; ${fix}` }];
   if (isLink(file)) return isLabLink(file) ? [] : problem('is a symlink lab did not make');
-  if (fs.existsSync(file)) return problem(isDirectory(file) ? 'is a directory' : 'is a file lab did not write: lab would replace it with a link to its log');
+  if (fs.existsSync(file))
+    return problem(
+      isDirectory(file) ? 'is a directory' : 'is a file lab did not write: lab would replace it with a link to its log',
+    );
   const parent = existingAncestor(path.dirname(file));
-  if (!isWritableDirectory(parent)) return problem(`cannot be made: ${displayPath(parent)} is ${isDirectory(parent) ? 'not writable' : 'not a directory'}`);
+  if (!isWritableDirectory(parent))
+    return problem(
+      `cannot be made: ${displayPath(parent)} is ${isDirectory(parent) ? 'not writable' : 'not a directory'}`,
+    );
   return [];
 }
 
@@ -86,7 +107,12 @@ export function requireWritableLogDir(config: Places): void {
     fs.writeFileSync(probe, '');
     fs.rmSync(probe);
   } catch (error) {
-    throw new InputError([{ where, message: `SCREEN_LOGDIR=${displayPath(config.screenLogDir)} cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); write a directory lab can write, e.g. SCREEN_LOGDIR=./logs` }]);
+    throw new InputError([
+      {
+        where,
+        message: `SCREEN_LOGDIR=${displayPath(config.screenLogDir)} cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); write a directory lab can write, e.g. SCREEN_LOGDIR=./logs`,
+      },
+    ]);
   }
 }
 

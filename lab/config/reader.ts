@@ -41,7 +41,8 @@ export class VariableReader {
   originOf(name: string): Origin {
     const line = this.evaluated.lines.get(name);
     if (line !== undefined) return { kind: 'localrc', file: this.input.scriptDisplay, line };
-    if (this.evaluated.values.has(name) && this.env[name] === this.evaluated.values.get(name)) return { kind: 'environment' };
+    if (this.evaluated.values.has(name) && this.env[name] === this.evaluated.values.get(name))
+      return { kind: 'environment' };
     return { kind: 'default' };
   }
 
@@ -77,7 +78,10 @@ export class VariableReader {
   integer(name: string, fallback: string, min: number, max: number): number {
     const value = this.read(name, fallback);
     if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-      this.problem(name, `${name}="${value}" is not a whole number from ${min} to ${max}; write e.g. ${name}=${fallback}`);
+      this.problem(
+        name,
+        `${name}="${value}" is not a whole number from ${min} to ${max}; write e.g. ${name}=${fallback}`,
+      );
       return Number(fallback);
     }
     return Number(value);
@@ -87,7 +91,11 @@ export class VariableReader {
   cidr(name: string, fallback: string): string {
     const value = this.read(name, fallback);
     if (!isCidr(value)) this.problem(name, `${name}="${value}" is not an IPv4 network like ${fallback}`);
-    else if (networkOf(value) !== value) this.problem(name, `${name}="${value}" has host bits set: the network it falls in is ${networkOf(value)}; write ${name}=${networkOf(value)}`);
+    else if (networkOf(value) !== value)
+      this.problem(
+        name,
+        `${name}="${value}" has host bits set: the network it falls in is ${networkOf(value)}; write ${name}=${networkOf(value)}`,
+      );
     return value;
   }
 
@@ -107,6 +115,7 @@ export class VariableReader {
 
 function controlProblem(name: string, value: string, controls: string, fallback: string): string {
   const found = `holds a control character (${controls}), which would start another line where lab writes it`;
-  if (isSecretName(name)) return `${name} ${found}; its value is not shown (a secret): write it on one line, or leave ${name} unset and lab generates one`;
+  if (isSecretName(name))
+    return `${name} ${found}; its value is not shown (a secret): write it on one line, or leave ${name} unset and lab generates one`;
   return `${name}="${showControls(value)}" ${found}; write it on one line${fallback === '' ? ', without control characters' : `, e.g. ${name}=${fallback}`}`;
 }

@@ -2,7 +2,16 @@
 // stored passwords come in through `SecretSource`, so tests can run it in memory.
 import path from 'node:path';
 import { credentialProblem } from './credentials.js';
-import { freeNetworkLike, inNetwork, isAddress, isCidr, networkOf, nthAddress, overlaps, splitPublicRange } from './ipv4.js';
+import {
+  freeNetworkLike,
+  inNetwork,
+  isAddress,
+  isCidr,
+  networkOf,
+  nthAddress,
+  overlaps,
+  splitPublicRange,
+} from './ipv4.js';
 import { ProblemList, type Problem } from '../errors.js';
 import type { Evaluated } from '../localrc/evaluate.js';
 import { postConfigSections, type MetaSection } from '../localrc/localconf.js';
@@ -110,7 +119,12 @@ export function trackedVariables(input: LocalrcInput): string[] {
   return [...names].filter((n) => n !== '');
 }
 
-export function resolveConfig(input: LocalrcInput, evaluated: Evaluated, env: NodeJS.ProcessEnv, secrets: SecretSource): LabConfig {
+export function resolveConfig(
+  input: LocalrcInput,
+  evaluated: Evaluated,
+  env: NodeJS.ProcessEnv,
+  secrets: SecretSource,
+): LabConfig {
   const r = new VariableReader(input, evaluated, env, secrets);
   const places = resolvePlaces(r);
   const services = resolveEnabled(r);
@@ -128,7 +142,12 @@ export function resolveConfig(input: LocalrcInput, evaluated: Evaluated, env: No
   const postConfig = resolvePostConfig(input, evaluated, r.problems, r.warnings);
   r.problems.throwIfAny();
   return {
-    source: { kind: input.kind, localrc: input.scriptDisplay, ...(input.localConf ? { localConf: input.localConf.display } : {}), notes: input.notes },
+    source: {
+      kind: input.kind,
+      localrc: input.scriptDisplay,
+      ...(input.localConf ? { localConf: input.localConf.display } : {}),
+      notes: input.notes,
+    },
     topDir: input.topDir,
     ...places,
     enabledServices: services.enabled,
@@ -142,7 +161,12 @@ export function resolveConfig(input: LocalrcInput, evaluated: Evaluated, env: No
     plugins,
     postConfig,
     settings: r.settings,
-    secrets: secretValues(evaluated, postConfig, [credentials.databasePassword, credentials.rabbitPassword, peers.strongswanPsk, peers.csrPassword]),
+    secrets: secretValues(evaluated, postConfig, [
+      credentials.databasePassword,
+      credentials.rabbitPassword,
+      peers.strongswanPsk,
+      peers.csrPassword,
+    ]),
     newSecrets: r.generated,
     warnings: r.warnings,
   };
@@ -159,7 +183,10 @@ function resolvePlaces(r: VariableReader) {
   const topDir = r.input.topDir;
   const labName = r.read('LAB_NAME', 'lab');
   if (!/^[a-z0-9][a-z0-9_.-]{0,39}$/.test(labName)) {
-    r.problem('LAB_NAME', `LAB_NAME="${labName}" cannot name containers: use lower-case letters, digits, "_", "." or "-" (at most 40, starting with a letter or digit), e.g. LAB_NAME=lab`);
+    r.problem(
+      'LAB_NAME',
+      `LAB_NAME="${labName}" cannot name containers: use lower-case letters, digits, "_", "." or "-" (at most 40, starting with a letter or digit), e.g. LAB_NAME=lab`,
+    );
   }
   const labDir = path.resolve(topDir, r.read('LAB_DIR', path.join(topDir, '.lab', labName)));
   r.settings.LAB_DIR = { value: labDir, origin: r.originOrDefault('LAB_DIR') };
@@ -167,34 +194,75 @@ function resolvePlaces(r: VariableReader) {
   const screenLogDir = path.resolve(topDir, r.read('SCREEN_LOGDIR', './logs'));
   const logFile = r.read('LOGFILE', '');
   const logDays = r.integer('LOGDAYS', '7', 0, 36500);
-  return { labName, labDir, baseImage, screenLogDir, logFile: logFile === '' ? undefined : path.resolve(topDir, logFile), logDays };
+  return {
+    labName,
+    labDir,
+    baseImage,
+    screenLogDir,
+    logFile: logFile === '' ? undefined : path.resolve(topDir, logFile),
+    logDays,
+  };
 }
 
 function resolveEnabled(r: VariableReader): { enabled: ServiceName[]; ignored: string[] } {
   const given = r.evaluated.values.get('ENABLED_SERVICES') ?? DEFAULT_SERVICES;
-  const services = resolveServices(r.oneLine('ENABLED_SERVICES', given, DEFAULT_SERVICES) ? given : DEFAULT_SERVICES, r.whereOf('ENABLED_SERVICES'), r.problems, r.warnings);
-  r.settings.ENABLED_SERVICES = { value: r.evaluated.values.get('ENABLED_SERVICES') ?? DEFAULT_SERVICES, origin: r.originOf('ENABLED_SERVICES') };
+  const services = resolveServices(
+    r.oneLine('ENABLED_SERVICES', given, DEFAULT_SERVICES) ? given : DEFAULT_SERVICES,
+    r.whereOf('ENABLED_SERVICES'),
+    r.problems,
+    r.warnings,
+  );
+  r.settings.ENABLED_SERVICES = {
+    value: r.evaluated.values.get('ENABLED_SERVICES') ?? DEFAULT_SERVICES,
+    origin: r.originOf('ENABLED_SERVICES'),
+  };
   return services;
 }
 
 /** What neutron-server and the agents are told: plugins, drivers, the VPN providers and device drivers. */
 function resolveNeutron(r: VariableReader) {
   const pluginClasses = r.read('Q_SERVICE_PLUGIN_CLASSES', 'router,vpnaas');
-  const servicePluginClasses = { value: splitList(pluginClasses, ','), origin: r.originOrDefault('Q_SERVICE_PLUGIN_CLASSES') };
+  const servicePluginClasses = {
+    value: splitList(pluginClasses, ','),
+    origin: r.originOrDefault('Q_SERVICE_PLUGIN_CLASSES'),
+  };
   const mechanismDrivers = splitList(r.read('Q_ML2_PLUGIN_MECHANISM_DRIVERS', 'linuxbridge'), ',');
   if (!mechanismDrivers.includes('linuxbridge')) {
-    r.warnings.push({ where: r.whereOf('Q_ML2_PLUGIN_MECHANISM_DRIVERS'), message: `without linuxbridge no port binds to the Linux bridge agent in q-vpn: routers get no wired gateway and no tunnel comes up (write Q_ML2_PLUGIN_MECHANISM_DRIVERS=linuxbridge)` });
+    r.warnings.push({
+      where: r.whereOf('Q_ML2_PLUGIN_MECHANISM_DRIVERS'),
+      message: `without linuxbridge no port binds to the Linux bridge agent in q-vpn: routers get no wired gateway and no tunnel comes up (write Q_ML2_PLUGIN_MECHANISM_DRIVERS=linuxbridge)`,
+    });
   }
   const debug = /^(true|yes|1)$/i.test(r.read('ENABLE_DEBUG_LOG_LEVEL', 'True'));
   if (!debug) {
-    r.warnings.push({ where: r.whereOf('ENABLE_DEBUG_LOG_LEVEL'), message: 'the agent logs "Loaded VPNaaS device driver" at DEBUG level only: with debug off, lab cannot see your device driver load (lab stack waits for the agent alive only)' });
+    r.warnings.push({
+      where: r.whereOf('ENABLE_DEBUG_LOG_LEVEL'),
+      message:
+        'the agent logs "Loaded VPNaaS device driver" at DEBUG level only: with debug off, lab cannot see your device driver load (lab stack waits for the agent alive only)',
+    });
   }
   const ipsec = r.read('IPSEC_PACKAGE', 'strongswan');
   let ipsecPackage: IpsecPackage = 'strongswan';
   if (ipsec === 'strongswan' || ipsec === 'libreswan') ipsecPackage = ipsec;
-  else r.problem('IPSEC_PACKAGE', `IPSEC_PACKAGE="${ipsec}" is not supported: write IPSEC_PACKAGE=strongswan or IPSEC_PACKAGE=libreswan`);
-  const serviceProviders = resolveProviders(r.read('NEUTRON_VPNAAS_SERVICE_PROVIDER', DEFAULT_SERVICE_PROVIDER), r.settings.NEUTRON_VPNAAS_SERVICE_PROVIDER?.origin, r.whereOf('NEUTRON_VPNAAS_SERVICE_PROVIDER'), r.problems);
-  const deviceDrivers = splitList(r.read('NEUTRON_VPNAAS_DEVICE_DRIVER', DEVICE_DRIVER_FOR_PACKAGE[ipsecPackage], `follows IPSEC_PACKAGE=${ipsecPackage}`), /\s+/).map((value) => {
+  else
+    r.problem(
+      'IPSEC_PACKAGE',
+      `IPSEC_PACKAGE="${ipsec}" is not supported: write IPSEC_PACKAGE=strongswan or IPSEC_PACKAGE=libreswan`,
+    );
+  const serviceProviders = resolveProviders(
+    r.read('NEUTRON_VPNAAS_SERVICE_PROVIDER', DEFAULT_SERVICE_PROVIDER),
+    r.settings.NEUTRON_VPNAAS_SERVICE_PROVIDER?.origin,
+    r.whereOf('NEUTRON_VPNAAS_SERVICE_PROVIDER'),
+    r.problems,
+  );
+  const deviceDrivers = splitList(
+    r.read(
+      'NEUTRON_VPNAAS_DEVICE_DRIVER',
+      DEVICE_DRIVER_FOR_PACKAGE[ipsecPackage],
+      `follows IPSEC_PACKAGE=${ipsecPackage}`,
+    ),
+    /\s+/,
+  ).map((value) => {
     const problem = deviceDriverProblem(value);
     if (problem) r.problem('NEUTRON_VPNAAS_DEVICE_DRIVER', `NEUTRON_VPNAAS_DEVICE_DRIVER: ${problem}`);
     return { value, origin: r.originOrDefault('NEUTRON_VPNAAS_DEVICE_DRIVER') };
@@ -206,12 +274,19 @@ function resolveNeutron(r: VariableReader) {
 function resolveAddresses(r: VariableReader, labDir: string) {
   const floatingRange = r.cidr('FLOATING_RANGE', '172.24.4.0/24');
   const floatingOk = isCidr(floatingRange) && Number(floatingRange.split('/')[1]) <= 28;
-  if (isCidr(floatingRange) && !floatingOk) r.problem('FLOATING_RANGE', `FLOATING_RANGE="${floatingRange}" is too small: Docker and Neutron each take half of it; write a /28 or larger, e.g. 172.24.4.0/24`);
+  if (isCidr(floatingRange) && !floatingOk)
+    r.problem(
+      'FLOATING_RANGE',
+      `FLOATING_RANGE="${floatingRange}" is too small: Docker and Neutron each take half of it; write a /28 or larger, e.g. 172.24.4.0/24`,
+    );
   const publicSplit = splitPublicRange(floatingOk ? floatingRange : '172.24.4.0/24');
   // Docker's half: the peers, q-vpn's bridge port and the gateway (the host's side, as br-ex in DevStack).
   const inDockerHalf = (name: string, value: string): void => {
     if (!isAddress(value) || (floatingOk && !inNetwork(value, publicSplit.docker))) {
-      r.problem(name, `${name}="${value}" must be an address in the lower half of FLOATING_RANGE (${publicSplit.docker}); the upper half is Neutron's floating pool. E.g. ${nthAddress(publicSplit.docker, 10)}`);
+      r.problem(
+        name,
+        `${name}="${value}" must be an address in the lower half of FLOATING_RANGE (${publicSplit.docker}); the upper half is Neutron's floating pool. E.g. ${nthAddress(publicSplit.docker, 10)}`,
+      );
     }
   };
   // Derived like PUBLIC_NETWORK_GATEWAY, so that moving FLOATING_RANGE alone moves the peer too.
@@ -220,15 +295,29 @@ function resolveAddresses(r: VariableReader, labDir: string) {
   const publicGateway = r.read('PUBLIC_NETWORK_GATEWAY', nthAddress(publicSplit.docker, 1));
   inDockerHalf('PUBLIC_NETWORK_GATEWAY', publicGateway);
   const ikeVersion = r.read('STRONGSWAN_IKE_VERSION', '1');
-  if (ikeVersion !== '1' && ikeVersion !== '2') r.problem('STRONGSWAN_IKE_VERSION', `STRONGSWAN_IKE_VERSION="${ikeVersion}": write 1 or 2`);
+  if (ikeVersion !== '1' && ikeVersion !== '2')
+    r.problem('STRONGSWAN_IKE_VERSION', `STRONGSWAN_IKE_VERSION="${ikeVersion}": write 1 or 2`);
   const fixedRange = r.cidr('FIXED_RANGE', '10.0.0.0/24');
   const privateGateway = r.read('NETWORK_GATEWAY', isCidr(fixedRange) ? nthAddress(fixedRange, 1) : '10.0.0.1');
   if (!isAddress(privateGateway) || (isCidr(fixedRange) && !inNetwork(privateGateway, fixedRange))) {
-    r.problem('NETWORK_GATEWAY', `NETWORK_GATEWAY="${privateGateway}" must be an address in FIXED_RANGE (${fixedRange}), e.g. ${isCidr(fixedRange) ? nthAddress(fixedRange, 1) : '10.0.0.1'}`);
+    r.problem(
+      'NETWORK_GATEWAY',
+      `NETWORK_GATEWAY="${privateGateway}" must be an address in FIXED_RANGE (${fixedRange}), e.g. ${isCidr(fixedRange) ? nthAddress(fixedRange, 1) : '10.0.0.1'}`,
+    );
   }
   const createInitial = r.read('NEUTRON_CREATE_INITIAL_NETWORKS', 'True');
-  if (!/^(true|false|yes|no|1|0)$/i.test(createInitial)) r.problem('NEUTRON_CREATE_INITIAL_NETWORKS', `NEUTRON_CREATE_INITIAL_NETWORKS="${createInitial}": write True or False`);
-  const networks = { createInitial: /^(true|yes|1)$/i.test(createInitial), publicGateway, privateGateway, dockerPublicRange: publicSplit.docker, floatingPool: publicSplit.neutronPool };
+  if (!/^(true|false|yes|no|1|0)$/i.test(createInitial))
+    r.problem(
+      'NEUTRON_CREATE_INITIAL_NETWORKS',
+      `NEUTRON_CREATE_INITIAL_NETWORKS="${createInitial}": write True or False`,
+    );
+  const networks = {
+    createInitial: /^(true|yes|1)$/i.test(createInitial),
+    publicGateway,
+    privateGateway,
+    dockerPublicRange: publicSplit.docker,
+    floatingPool: publicSplit.neutronPool,
+  };
   const peers = {
     fixedRange,
     floatingRange,
@@ -248,16 +337,33 @@ function resolveAddresses(r: VariableReader, labDir: string) {
 
 /** Settings that are fine alone and clash together: overlapping ranges, one port twice. */
 function crossChecks(r: VariableReader): void {
-  const named = (name: string, fallback: string): Named => ({ name, value: r.settings[name]?.value ?? fallback, fallback, explicit: isExplicit(r.originOf(name)), where: r.whereOf(name) });
-  overlappingRanges([named('FIXED_RANGE', '10.0.0.0/24'), named('STRONGSWAN_SUBNET', '10.2.0.0/24'), named('FLOATING_RANGE', '172.24.4.0/24')], r.problems);
-  samePorts(VARIABLES.filter((v) => v.published).map((v) => named(v.name, v.shownDefault)), r.problems);
+  const named = (name: string, fallback: string): Named => ({
+    name,
+    value: r.settings[name]?.value ?? fallback,
+    fallback,
+    explicit: isExplicit(r.originOf(name)),
+    where: r.whereOf(name),
+  });
+  overlappingRanges(
+    [
+      named('FIXED_RANGE', '10.0.0.0/24'),
+      named('STRONGSWAN_SUBNET', '10.2.0.0/24'),
+      named('FLOATING_RANGE', '172.24.4.0/24'),
+    ],
+    r.problems,
+  );
+  samePorts(
+    VARIABLES.filter((v) => v.published).map((v) => named(v.name, v.shownDefault)),
+    r.problems,
+  );
 }
 
 /** Every secret lab knows of, for masking: its own, and any secret-named variable or post-config option. */
 function secretValues(evaluated: Evaluated, postConfig: LabConfig['postConfig'], own: string[]): string[] {
   const values = new Set<string>(own);
   for (const [name, value] of evaluated.values) if (isSecretName(name) && value !== '') values.add(value);
-  for (const block of postConfig) for (const e of block.entries) if (isSecretName(e.key) && e.value !== '') values.add(e.value);
+  for (const block of postConfig)
+    for (const e of block.entries) if (isSecretName(e.key) && e.value !== '') values.add(e.value);
   return [...values];
 }
 
@@ -288,10 +394,18 @@ const setAt = (n: Named): string => (n.explicit ? n.where : 'its default');
  * second; a route to one of two overlapping networks catches the other's traffic.
  */
 function overlappingRanges(ranges: Named[], problems: ProblemList): void {
-  for (const [blamed, other] of clashes(ranges, (a, b) => isCidr(a.value) && isCidr(b.value) && overlaps(a.value, b.value))) {
+  for (const [blamed, other] of clashes(
+    ranges,
+    (a, b) => isCidr(a.value) && isCidr(b.value) && overlaps(a.value, b.value),
+  )) {
     const taken = ranges.filter((r) => r !== blamed && isCidr(r.value)).map((r) => r.value);
-    const free = taken.some((t) => overlaps(blamed.fallback, t)) ? freeNetworkLike(networkOf(blamed.value), taken) : blamed.fallback;
-    problems.add(blamed.where, `${blamed.name}="${blamed.value}" overlaps ${other.name} (${other.value}, ${setAt(other)}): the networks the tunnel joins and the one it runs over must not share addresses; write a network of its own${free ? `, e.g. ${blamed.name}=${free}` : ''}`);
+    const free = taken.some((t) => overlaps(blamed.fallback, t))
+      ? freeNetworkLike(networkOf(blamed.value), taken)
+      : blamed.fallback;
+    problems.add(
+      blamed.where,
+      `${blamed.name}="${blamed.value}" overlaps ${other.name} (${other.value}, ${setAt(other)}): the networks the tunnel joins and the one it runs over must not share addresses; write a network of its own${free ? `, e.g. ${blamed.name}=${free}` : ''}`,
+    );
   }
 }
 
@@ -300,7 +414,10 @@ function samePorts(ports: Named[], problems: ProblemList): void {
   const valid = ports.filter((p) => /^\d+$/.test(p.value));
   for (const [blamed, other] of clashes(valid, (a, b) => Number(a.value) === Number(b.value))) {
     const free = freePort(Number(blamed.value), new Set(valid.map((p) => Number(p.value))));
-    problems.add(blamed.where, `${blamed.name}=${blamed.value} is ${other.name}'s port too (${setAt(other)}): each is published on 127.0.0.1 and the second could not start; give each its own, e.g. ${blamed.name}=${free}`);
+    problems.add(
+      blamed.where,
+      `${blamed.name}=${blamed.value} is ${other.name}'s port too (${setAt(other)}): each is published on 127.0.0.1 and the second could not start; give each its own, e.g. ${blamed.name}=${free}`,
+    );
   }
 }
 
@@ -311,10 +428,18 @@ function freePort(port: number, used: Set<number>): number {
 }
 
 function splitList(value: string, separator: string | RegExp): string[] {
-  return value.split(separator).map((s) => s.trim()).filter((s) => s !== '');
+  return value
+    .split(separator)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
-function resolveServices(list: string, where: string, problems: ProblemList, warnings: Problem[]): { enabled: ServiceName[]; ignored: string[] } {
+function resolveServices(
+  list: string,
+  where: string,
+  problems: ProblemList,
+  warnings: Problem[],
+): { enabled: ServiceName[]; ignored: string[] } {
   const enabled: ServiceName[] = [];
   const ignored: string[] = [];
   for (const name of splitList(list, ',')) {
@@ -325,16 +450,27 @@ function resolveServices(list: string, where: string, problems: ProblemList, war
       ignored.push(name);
     } else {
       const hint = verdict.suggestion ? `did you mean "${verdict.suggestion}"? ` : '';
-      problems.add(where, `ENABLED_SERVICES names the unknown service "${name}"; ${hint}lab runs ${LAB_SERVICES.join(', ')} (${aliasWords()})`);
+      problems.add(
+        where,
+        `ENABLED_SERVICES names the unknown service "${name}"; ${hint}lab runs ${LAB_SERVICES.join(', ')} (${aliasWords()})`,
+      );
     }
   }
   if (ignored.length > 0) {
-    warnings.push({ where, message: `DevStack services lab does not run are ignored: ${ignored.join(', ')} (lab runs ${LAB_SERVICES.join(', ')}; ${aliasWords()}${ignored.includes('q-agt') ? ', which runs the Linux bridge agent (q-agt) too' : ''})` });
+    warnings.push({
+      where,
+      message: `DevStack services lab does not run are ignored: ${ignored.join(', ')} (lab runs ${LAB_SERVICES.join(', ')}; ${aliasWords()}${ignored.includes('q-agt') ? ', which runs the Linux bridge agent (q-agt) too' : ''})`,
+    });
   }
   return { enabled, ignored };
 }
 
-function resolveProviders(value: string, origin: Origin | undefined, where: string, problems: ProblemList): Setting<ServiceProvider>[] {
+function resolveProviders(
+  value: string,
+  origin: Origin | undefined,
+  where: string,
+  problems: ProblemList,
+): Setting<ServiceProvider>[] {
   const providers: Setting<ServiceProvider>[] = [];
   for (const raw of splitList(value, /\s+/)) {
     const parsed = parseServiceProvider(raw);
@@ -342,18 +478,32 @@ function resolveProviders(value: string, origin: Origin | undefined, where: stri
     else providers.push({ value: parsed, origin: origin ?? { kind: 'default' } });
   }
   for (const clash of duplicateDefaults(providers.map((p) => ({ provider: p.value, where })))) {
-    problems.add(where, `NEUTRON_VPNAAS_SERVICE_PROVIDER marks ${clash.providers.length} ${clash.serviceType} providers as default (${clash.providers.map((p) => p.name).join(', ')}); neutron-server refuses to start: keep ":default" on one of them`);
+    problems.add(
+      where,
+      `NEUTRON_VPNAAS_SERVICE_PROVIDER marks ${clash.providers.length} ${clash.serviceType} providers as default (${clash.providers.map((p) => p.name).join(', ')}); neutron-server refuses to start: keep ":default" on one of them`,
+    );
   }
   return providers;
 }
 
-function resolvePlugins(evaluated: Evaluated, input: LocalrcInput, problems: ProblemList, warnings: Problem[]): PluginSpec[] {
+function resolvePlugins(
+  evaluated: Evaluated,
+  input: LocalrcInput,
+  problems: ProblemList,
+  warnings: Problem[],
+): PluginSpec[] {
   const plugins: PluginSpec[] = [];
   for (const { line, args } of evaluated.plugins) {
     const where = `${input.scriptDisplay} line ${line}`;
     const [name, source, branch] = args;
     if (name === undefined || source === undefined || source === '') {
-      problems.add(where, `enable_plugin ${name ?? ''} has neither a URL nor a directory; write enable_plugin ${name ?? 'NAME'} /path/to/your/driver/checkout (or a file:// URL)`.replace('  ', ' '));
+      problems.add(
+        where,
+        `enable_plugin ${name ?? ''} has neither a URL nor a directory; write enable_plugin ${name ?? 'NAME'} /path/to/your/driver/checkout (or a file:// URL)`.replace(
+          '  ',
+          ' ',
+        ),
+      );
       continue;
     }
     const nameProblem = pluginNameProblem(name, source);
@@ -363,12 +513,23 @@ function resolvePlugins(evaluated: Evaluated, input: LocalrcInput, problems: Pro
     }
     if (name === 'neutron-vpnaas') {
       plugins.push({ name, line, kind: 'provided', source });
-      warnings.push({ where, message: 'enable_plugin neutron-vpnaas: already provided by lab\'s images (Debian\'s neutron-vpnaas for Zed); nothing is cloned' });
+      warnings.push({
+        where,
+        message:
+          "enable_plugin neutron-vpnaas: already provided by lab's images (Debian's neutron-vpnaas for Zed); nothing is cloned",
+      });
       continue;
     }
-    const local = source.startsWith('file://') ? decodeURIComponent(source.slice('file://'.length)) : isRemote(source) ? undefined : source;
+    const local = source.startsWith('file://')
+      ? decodeURIComponent(source.slice('file://'.length))
+      : isRemote(source)
+        ? undefined
+        : source;
     if (local === undefined) {
-      problems.add(where, `enable_plugin ${name} ${source}: lab cannot clone (no network to clone from); clone it yourself and write enable_plugin ${name} /path/to/the/checkout`);
+      problems.add(
+        where,
+        `enable_plugin ${name} ${source}: lab cannot clone (no network to clone from); clone it yourself and write enable_plugin ${name} /path/to/the/checkout`,
+      );
       continue;
     }
     const directory = path.resolve(input.topDir, local);
@@ -380,7 +541,11 @@ function resolvePlugins(evaluated: Evaluated, input: LocalrcInput, problems: Pro
     // The same line again mounts nothing new (and Docker refuses a mount point twice).
     if (plugins.some((p) => p.name === name)) continue;
     plugins.push({ name, line, kind: 'directory', directory, source });
-    if (branch !== undefined) warnings.push({ where, message: `enable_plugin ${name}: the branch "${branch}" is ignored for a local directory; lab mounts the directory as it is` });
+    if (branch !== undefined)
+      warnings.push({
+        where,
+        message: `enable_plugin ${name}: the branch "${branch}" is ignored for a local directory; lab mounts the directory as it is`,
+      });
   }
   return plugins;
 }
@@ -391,16 +556,27 @@ function resolvePlugins(evaluated: Evaluated, input: LocalrcInput, problems: Pro
  */
 function pluginNameProblem(name: string, source: string): string | undefined {
   if (/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name) && !name.includes('..')) return undefined;
-  const suggestion = name.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/\.\.+/g, '.').replace(/^[.-]+/, '') || 'my-driver';
+  const suggestion =
+    name
+      .replace(/[^A-Za-z0-9_.-]+/g, '-')
+      .replace(/\.\.+/g, '.')
+      .replace(/^[.-]+/, '') || 'my-driver';
   return `enable_plugin ${showControls(name)}: the NAME becomes a directory in the containers (/opt/lab/plugins/NAME) and a PYTHONPATH entry, so it may not hold "/", ".." or ":"; use letters, digits, "_", "-" and ".", e.g. enable_plugin ${suggestion} ${showControls(source)}`;
 }
 
 /** Why a plugin directory cannot be mounted as given, or undefined. */
-function pluginDirectoryProblem(name: string, source: string, directory: string, earlier: PluginSpec[]): string | undefined {
+function pluginDirectoryProblem(
+  name: string,
+  source: string,
+  directory: string,
+  earlier: PluginSpec[],
+): string | undefined {
   const shown = `enable_plugin ${name} ${showControls(source)}`;
-  if (hasControl(directory)) return `${shown}: the directory holds a control character (${listControls(directory)}); rename it, or write the path of a link to it without one`;
+  if (hasControl(directory))
+    return `${shown}: the directory holds a control character (${listControls(directory)}); rename it, or write the path of a link to it without one`;
   // Docker reads a bind mount as SOURCE:TARGET:ro; a ":" in SOURCE shifts the fields.
-  if (directory.includes(':')) return `${shown}: the directory ${directory} holds ":", which Docker's bind mounts (SOURCE:TARGET:ro) cannot carry; rename it, or make a link to it (ln -s) at a path without ":" and write that path`;
+  if (directory.includes(':'))
+    return `${shown}: the directory ${directory} holds ":", which Docker's bind mounts (SOURCE:TARGET:ro) cannot carry; rename it, or make a link to it (ln -s) at a path without ":" and write that path`;
   const before = earlier.find((p) => p.name === name);
   if (before && before.directory !== directory) {
     return `${shown}: "${name}" is enabled already at line ${before.line} with ${before.source}; one NAME mounts one directory: remove one of the lines, or give this one a NAME of its own`;
@@ -412,22 +588,38 @@ function isRemote(source: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(source) || /^[^/\s]+@[^/\s]+:/.test(source);
 }
 
-function resolvePostConfig(input: LocalrcInput, evaluated: Evaluated, problems: ProblemList, warnings: Problem[]): PostConfigBlock[] {
+function resolvePostConfig(
+  input: LocalrcInput,
+  evaluated: Evaluated,
+  problems: ProblemList,
+  warnings: Problem[],
+): PostConfigBlock[] {
   const conf = input.localConf;
   if (!conf) return [];
   const lookup = (name: string): string => evaluated.values.get(name) ?? FILE_VARIABLES[name] ?? '';
   const blocks: PostConfigBlock[] = [];
   for (const section of postConfigSections(conf)) {
     const where = `${conf.display} line ${section.headerLine}`;
-    const expanded = section.file.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_, braced?: string, bare?: string) => lookup(braced ?? bare ?? ''));
+    const expanded = section.file.replace(
+      /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+      (_, braced?: string, bare?: string) => lookup(braced ?? bare ?? ''),
+    );
     const spec = expanded.trim() === '' ? undefined : fileForPath(expanded);
     if (!spec) {
       const known = 'lab renders $NEUTRON_CONF, $NEUTRON_VPNAAS_CONF, /$Q_PLUGIN_CONF_FILE and $Q_L3_CONF_FILE';
       const shown = expanded.trim() === '' ? 'expands to nothing' : `is ${expanded}, a file lab does not render`;
-      warnings.push({ where, message: `[[post-config|${section.file}]] ${shown}; section skipped, as DevStack does (${known})` });
+      warnings.push({
+        where,
+        message: `[[post-config|${section.file}]] ${shown}; section skipped, as DevStack does (${known})`,
+      });
       continue;
     }
-    blocks.push({ fileId: spec.id, header: section.file, headerLine: section.headerLine, entries: readBody(section, conf.display, problems, warnings) });
+    blocks.push({
+      fileId: spec.id,
+      header: section.file,
+      headerLine: section.headerLine,
+      entries: readBody(section, conf.display, problems, warnings),
+    });
   }
   return blocks;
 }
@@ -435,10 +627,16 @@ function resolvePostConfig(input: LocalrcInput, evaluated: Evaluated, problems: 
 function readBody(section: MetaSection, display: string, problems: ProblemList, warnings: Problem[]): IniEntry[] {
   const body = parseIniBody(section.body);
   for (const orphan of body.orphans) {
-    problems.add(`${display} line ${orphan.line}`, `"${orphan.key}" comes before any [section] in [[post-config|${section.file}]]; put a section header above it, e.g. [DEFAULT]`);
+    problems.add(
+      `${display} line ${orphan.line}`,
+      `"${orphan.key}" comes before any [section] in [[post-config|${section.file}]]; put a section header above it, e.g. [DEFAULT]`,
+    );
   }
   for (const { line, text } of body.unreadable) {
-    warnings.push({ where: `${display} line ${line}`, message: `"${text.trim()}" is not an ini line (key = value or [section]); skipped` });
+    warnings.push({
+      where: `${display} line ${line}`,
+      message: `"${text.trim()}" is not an ini line (key = value or [section]); skipped`,
+    });
   }
   return body.entries;
 }

@@ -9,36 +9,98 @@ export type ServiceName = (typeof SERVICES)[number]['name'];
 export const LAB_SERVICES: readonly ServiceName[] = SERVICES.map((s) => s.name);
 
 /** Other names of lab's services: q-l3 is q-vpn (the L3 agent with the vpnaas extension). */
-export const SERVICE_ALIASES: Readonly<Record<string, ServiceName>> = Object.fromEntries(SERVICES.flatMap((s) => (s.aliases ?? []).map((alias) => [alias, s.name])));
+export const SERVICE_ALIASES: Readonly<Record<string, ServiceName>> = Object.fromEntries(
+  SERVICES.flatMap((s) => (s.aliases ?? []).map((alias) => [alias, s.name])),
+);
 
 /** ENABLED_SERVICES when the localrc does not set it: the services on by default, a different list from those lab knows. */
-export const DEFAULT_SERVICES = SERVICES.filter((s) => s.byDefault).map((s) => s.name).join(',');
+export const DEFAULT_SERVICES = SERVICES.filter((s) => s.byDefault)
+  .map((s) => s.name)
+  .join(',');
 
 /** "q-l3 is an alias of q-vpn", for messages. */
 export function aliasWords(): string {
-  return Object.entries(SERVICE_ALIASES).map(([alias, name]) => `${alias} is an alias of ${name}`).join(', ');
+  return Object.entries(SERVICE_ALIASES)
+    .map(([alias, name]) => `${alias} is an alias of ${name}`)
+    .join(', ');
 }
 
 /** For the localrc's bash helpers: "q-vpn:q-l3 ..." (a service and its aliases, colon-separated). */
 export function aliasGroups(): string {
-  return SERVICES.filter((s) => (s.aliases ?? []).length > 0).map((s) => [s.name, ...(s.aliases ?? [])].join(':')).join(' ');
+  return SERVICES.filter((s) => (s.aliases ?? []).length > 0)
+    .map((s) => [s.name, ...(s.aliases ?? [])].join(':'))
+    .join(' ');
 }
 
 const DEVSTACK_ONLY = new Set([
-  'key', 'keystone', 'placement-api', 'placement-client', 'horizon', 'tempest', 'dstat', 'etcd3', 'tls-proxy',
-  'memory_tracker', 'file_tracker', 'openstack-cli-server', 'postgresql', 'zookeeper', 'n-api', 'n-api-meta',
-  'n-cpu', 'n-cond', 'n-sch', 'n-novnc', 'n-spice', 'n-sproxy', 'n-xvnc', 'n-cauth', 'n-crt', 'n-net', 'n-obj',
-  'n-super-cond', 'g-api', 'g-reg', 'c-api', 'c-sch', 'c-vol', 'c-bak', 's-proxy', 's-object', 's-container',
-  's-account', 'h-api', 'h-api-cfn', 'h-eng', 'q-agt', 'q-dhcp', 'q-meta', 'q-metering', 'q-lbaas', 'q-fwaas',
-  'q-qos', 'q-trunk', 'q-dns', 'q-port-forwarding', 'q-ovn-metadata-agent', 'ovn-controller', 'ovn-northd',
-  'ovs-vswitchd', 'ovsdb-server', 'neutron', 'neutron-api', 'neutron-agent', 'neutron-dhcp', 'neutron-l3',
-  'neutron-metadata-agent', 'neutron-vpnaas', 'q-svc-vpnaas',
+  'key',
+  'keystone',
+  'placement-api',
+  'placement-client',
+  'horizon',
+  'tempest',
+  'dstat',
+  'etcd3',
+  'tls-proxy',
+  'memory_tracker',
+  'file_tracker',
+  'openstack-cli-server',
+  'postgresql',
+  'zookeeper',
+  'n-api',
+  'n-api-meta',
+  'n-cpu',
+  'n-cond',
+  'n-sch',
+  'n-novnc',
+  'n-spice',
+  'n-sproxy',
+  'n-xvnc',
+  'n-cauth',
+  'n-crt',
+  'n-net',
+  'n-obj',
+  'n-super-cond',
+  'g-api',
+  'g-reg',
+  'c-api',
+  'c-sch',
+  'c-vol',
+  'c-bak',
+  's-proxy',
+  's-object',
+  's-container',
+  's-account',
+  'h-api',
+  'h-api-cfn',
+  'h-eng',
+  'q-agt',
+  'q-dhcp',
+  'q-meta',
+  'q-metering',
+  'q-lbaas',
+  'q-fwaas',
+  'q-qos',
+  'q-trunk',
+  'q-dns',
+  'q-port-forwarding',
+  'q-ovn-metadata-agent',
+  'ovn-controller',
+  'ovn-northd',
+  'ovs-vswitchd',
+  'ovsdb-server',
+  'neutron',
+  'neutron-api',
+  'neutron-agent',
+  'neutron-dhcp',
+  'neutron-l3',
+  'neutron-metadata-agent',
+  'neutron-vpnaas',
+  'q-svc-vpnaas',
 ]);
 
 export type ServiceVerdict =
-  | { kind: 'lab'; name: ServiceName }
-  | { kind: 'devstack-only' }
-  | { kind: 'unknown'; suggestion: string | undefined };
+  { kind: 'lab'; name: ServiceName } | { kind: 'devstack-only' } | { kind: 'unknown'; suggestion: string | undefined };
 
 export function classifyService(name: string): ServiceVerdict {
   if ((LAB_SERVICES as readonly string[]).includes(name)) return { kind: 'lab', name: name as ServiceName };

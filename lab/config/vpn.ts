@@ -26,10 +26,14 @@ export function parseServiceProvider(raw: string): ServiceProvider | string {
     return `"${raw}" is not a service provider (${fields.length} field${fields.length === 1 ? '' : 's'} separated by ":", 3 or 4 expected); ${PROVIDER_FORM}`;
   }
   const [serviceType = '', name = '', driver = '', flag] = fields;
-  if (!IDENTIFIER.test(serviceType)) return `"${raw}": the service type "${serviceType}" is not a name (VPN for VPNaaS); ${PROVIDER_FORM}`;
-  if (!/^[A-Za-z0-9_.-]+$/.test(name)) return `"${raw}": the provider name "${name}" must be letters, digits, "_", "-" or "."; ${PROVIDER_FORM}`;
-  if (!isDottedClassPath(driver)) return `"${raw}": the driver "${driver}" is not a dotted Python class path; ${PROVIDER_FORM}`;
-  if (flag !== undefined && flag !== 'default') return `"${raw}": the fourth field may only be "default", not "${flag}"; ${PROVIDER_FORM}`;
+  if (!IDENTIFIER.test(serviceType))
+    return `"${raw}": the service type "${serviceType}" is not a name (VPN for VPNaaS); ${PROVIDER_FORM}`;
+  if (!/^[A-Za-z0-9_.-]+$/.test(name))
+    return `"${raw}": the provider name "${name}" must be letters, digits, "_", "-" or "."; ${PROVIDER_FORM}`;
+  if (!isDottedClassPath(driver))
+    return `"${raw}": the driver "${driver}" is not a dotted Python class path; ${PROVIDER_FORM}`;
+  if (flag !== undefined && flag !== 'default')
+    return `"${raw}": the fourth field may only be "default", not "${flag}"; ${PROVIDER_FORM}`;
   return { serviceType, name, driver, isDefault: flag === 'default' };
 }
 
@@ -41,7 +45,9 @@ export function deviceDriverProblem(value: string): string | undefined {
 }
 
 /** Neutron refuses two default providers for one service type; the message lists both. */
-export function duplicateDefaults<T>(providers: { provider: ServiceProvider; where: T }[]): { serviceType: string; wheres: T[]; providers: ServiceProvider[] }[] {
+export function duplicateDefaults<T>(
+  providers: { provider: ServiceProvider; where: T }[],
+): { serviceType: string; wheres: T[]; providers: ServiceProvider[] }[] {
   const byType = new Map<string, { provider: ServiceProvider; where: T }[]>();
   for (const entry of providers) {
     if (!entry.provider.isDefault) continue;
@@ -49,7 +55,11 @@ export function duplicateDefaults<T>(providers: { provider: ServiceProvider; whe
   }
   return [...byType.entries()]
     .filter(([, list]) => list.length > 1)
-    .map(([serviceType, list]) => ({ serviceType, wheres: list.map((e) => e.where), providers: list.map((e) => e.provider) }));
+    .map(([serviceType, list]) => ({
+      serviceType,
+      wheres: list.map((e) => e.where),
+      providers: list.map((e) => e.provider),
+    }));
 }
 
 /** The VPN plugin is named by its alias or its class path in service_plugins. */

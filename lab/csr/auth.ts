@@ -17,7 +17,11 @@ type Login = { token: string; expires: number } | 'wrong-credentials' | 'too-man
 export class Tokens {
   private readonly lastUse = new Map<string, number>();
 
-  constructor(private readonly username: string, private readonly password: string, private readonly lifetimeMs: number) {}
+  constructor(
+    private readonly username: string,
+    private readonly password: string,
+    private readonly lifetimeMs: number,
+  ) {}
 
   /** A new token for good Basic credentials, unless MAX_TOKENS are live. */
   login(authorization: string | undefined, now: number): Login {

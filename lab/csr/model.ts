@@ -61,14 +61,16 @@ const PFS = ['group1', 'group2', 'group5', 'group14', 'Disable'];
  * with a sub-interface number after a dot. Anything else is refused: the name becomes part
  * of the route's id, which goes into a URL and the Location header.
  */
-const INTERFACE_NAME = /^(?:GigabitEthernet|TenGigabitEthernet|Loopback|Tunnel|Port-channel|BDI|VirtualPortGroup)\d{1,5}(?:\.\d{1,4})?$|^Null0$/;
+const INTERFACE_NAME =
+  /^(?:GigabitEthernet|TenGigabitEthernet|Loopback|Tunnel|Port-channel|BDI|VirtualPortGroup)\d{1,5}(?:\.\d{1,4})?$|^Null0$/;
 
 export function error(status: number, message: string, detail = message): CsrResponse {
   return { status, body: { 'error-code': -1, 'error-message': message, detail }, reason: message };
 }
 
 const isObj = (v: Json | undefined): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
-const intIn = (v: Json | undefined, min: number, max: number) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+const intIn = (v: Json | undefined, min: number, max: number) =>
+  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
 
 /**
  * A stored resource by id. Own properties only: ids like `constructor` or `__proto__` name
@@ -104,7 +106,8 @@ function ipv4(text: string): boolean {
 
 function cidr(text: string): { address: string; prefix: number } | undefined {
   const [address = '', prefix, ...rest] = text.split('/');
-  if (rest.length > 0 || !ipv4(address) || prefix === undefined || !/^\d{1,2}$/.test(prefix) || Number(prefix) > 32) return undefined;
+  if (rest.length > 0 || !ipv4(address) || prefix === undefined || !/^\d{1,2}$/.test(prefix) || Number(prefix) > 32)
+    return undefined;
   return { address, prefix: Number(prefix) };
 }
 
@@ -121,7 +124,8 @@ export function handle(state: CsrState, request: CsrRequest, options: CsrOptions
   const decoded = parts.map(decodeSegment);
   if (decoded.includes(undefined)) return error(400, `the path /api/v1/${key} is not valid percent-encoding`);
   const segments = decoded as string[];
-  const item = (prefix: string) => (key.startsWith(`${prefix}/`) && parts.length === prefix.split('/').length + 1 ? segments.at(-1) : undefined);
+  const item = (prefix: string) =>
+    key.startsWith(`${prefix}/`) && parts.length === prefix.split('/').length + 1 ? segments.at(-1) : undefined;
   const ikePolicy = item('vpn-svc/ike/policies');
   const ipsecPolicy = item('vpn-svc/ipsec/policies');
   const keyring = item('vpn-svc/ike/keyrings');
@@ -131,24 +135,37 @@ export function handle(state: CsrState, request: CsrRequest, options: CsrOptions
   if (key === 'vpn-svc/ike/policies' && method === 'POST') return createIkePolicy(state, request);
   if (ikePolicy !== undefined) return single(state.ikePolicies, ikePolicy, method, 'object#ike-policy', 'IKE policy');
   if (key === 'vpn-svc/ipsec/policies' && method === 'POST') return createIpsecPolicy(state, request);
-  if (ipsecPolicy !== undefined) return single(state.ipsecPolicies, ipsecPolicy, method, 'object#ipsec-policy', 'IPsec policy', () => usedPolicy(state, ipsecPolicy));
+  if (ipsecPolicy !== undefined)
+    return single(state.ipsecPolicies, ipsecPolicy, method, 'object#ipsec-policy', 'IPsec policy', () =>
+      usedPolicy(state, ipsecPolicy),
+    );
   if (key === 'vpn-svc/ike/keyrings' && method === 'POST') return createKeyring(state, request);
   if (keyring !== undefined) return single(state.keyrings, keyring, method, 'object#ike-keyring', 'keyring');
   if (key === 'vpn-svc/site-to-site/active/sessions' && method === 'GET') return sessions(state, request.now, options);
-  if (parts[0] === 'vpn-svc' && parts[1] === 'site-to-site' && parts.length === 4 && parts[3] === 'state') return tunnelState(state, segments[2] ?? '', request);
+  if (parts[0] === 'vpn-svc' && parts[1] === 'site-to-site' && parts.length === 4 && parts[3] === 'state')
+    return tunnelState(state, segments[2] ?? '', request);
   if (key === 'vpn-svc/site-to-site' && method === 'POST') return createTunnel(state, request);
   if (tunnelName !== undefined) return tunnel(state, tunnelName, method);
   if (key === 'routing-svc/static-routes' && method === 'POST') return createRoute(state, request);
   if (route !== undefined) return single(state.routes, route, method, 'object#static-route', 'static route');
   if (key === 'vpn-svc/ike/keepalive') return keepalive(state, request);
-  if (key === 'global/host-name' && method === 'GET') return { status: 200, body: { kind: 'object#host-name', 'host-name': 'lab-csr' } };
+  if (key === 'global/host-name' && method === 'GET')
+    return { status: 200, body: { kind: 'object#host-name', 'host-name': 'lab-csr' } };
   return error(404, `no resource ${method} /api/v1/${key}`);
 }
 
 /** GET and DELETE of one stored resource (404 for an unknown id; DELETE answers 204). */
-function single(store: Record<string, Obj>, id: string, method: string, kind: string, what: string, inUse?: () => string | undefined): CsrResponse {
+function single(
+  store: Record<string, Obj>,
+  id: string,
+  method: string,
+  kind: string,
+  what: string,
+  inUse?: () => string | undefined,
+): CsrResponse {
   const found = find(store, id);
-  if (method === 'GET') return found ? { status: 200, body: { kind, ...found } } : error(404, `${what} ${id} not found`);
+  if (method === 'GET')
+    return found ? { status: 200, body: { kind, ...found } } : error(404, `${what} ${id} not found`);
   if (method === 'DELETE') {
     if (!found) return error(404, `${what} ${id} not found`);
     const user = inUse?.();
@@ -163,9 +180,19 @@ function createIkePolicy(state: CsrState, request: CsrRequest): CsrResponse {
   const body = request.body;
   if (!isObj(body)) return error(400, 'the body must be a JSON object');
   const id = body['priority-id'];
-  if (typeof id !== 'string' || !/^\d+$/.test(id) || Number(id) < 1 || Number(id) > 2000) return error(400, `priority-id must be a string of a number from 1 to 2000, not ${JSON.stringify(id)}`);
-  if (find(state.ikePolicies, id)) return error(400, `policy ${id} exist, not allow to update policy using POST method`);
-  const policy: Obj = { 'priority-id': id, version: 'v1', 'local-auth-method': 'pre-share', encryption: 'des', hash: 'sha', dhGroup: 1, lifetime: 86400 };
+  if (typeof id !== 'string' || !/^\d+$/.test(id) || Number(id) < 1 || Number(id) > 2000)
+    return error(400, `priority-id must be a string of a number from 1 to 2000, not ${JSON.stringify(id)}`);
+  if (find(state.ikePolicies, id))
+    return error(400, `policy ${id} exist, not allow to update policy using POST method`);
+  const policy: Obj = {
+    'priority-id': id,
+    version: 'v1',
+    'local-auth-method': 'pre-share',
+    encryption: 'des',
+    hash: 'sha',
+    dhGroup: 1,
+    lifetime: 86400,
+  };
   const problem =
     check(body, 'version', (v) => v === 'v1' || v === 'v2', '"v1" or "v2"') ??
     check(body, 'local-auth-method', (v) => v === 'pre-share', '"pre-share"') ??
@@ -184,8 +211,10 @@ function createIpsecPolicy(state: CsrState, request: CsrRequest): CsrResponse {
   const body = request.body;
   if (!isObj(body)) return error(400, 'the body must be a JSON object');
   const id = body['policy-id'];
-  if (typeof id !== 'string' || !/^\d+$/.test(id)) return error(400, `policy-id must be a string of a number, not ${JSON.stringify(id)}`);
-  if (find(state.ipsecPolicies, id)) return error(400, `policy ${id} exist, not allow to update policy using POST method`);
+  if (typeof id !== 'string' || !/^\d+$/.test(id))
+    return error(400, `policy-id must be a string of a number, not ${JSON.stringify(id)}`);
+  if (find(state.ipsecPolicies, id))
+    return error(400, `policy ${id} exist, not allow to update policy using POST method`);
   const suite = body['protection-suite'];
   const suiteProblem =
     suite === undefined
@@ -202,9 +231,23 @@ function createIpsecPolicy(state: CsrState, request: CsrRequest): CsrResponse {
     check(body, 'lifetime-sec', (v) => intIn(v, 120, 2592000), 'a number of seconds from 120 to 2592000') ??
     check(body, 'lifetime-kb', (v) => intIn(v, 2560, 4294967295), 'a number of kilobytes from 2560 to 4294967295') ??
     check(body, 'pfs', (v) => PFS.includes(String(v)), PFS.join(', ')) ??
-    check(body, 'anti-replay-window-size', (v) => ['disable', '64', '128', '256', '512', '1024'].includes(String(v)), 'disable, 64, 128, 256, 512 or 1024') ??
+    check(
+      body,
+      'anti-replay-window-size',
+      (v) => ['disable', '64', '128', '256', '512', '1024'].includes(String(v)),
+      'disable, 64, 128, 256, 512 or 1024',
+    ) ??
     check(body, 'idle-time', (v) => intIn(v, 60, 86400), 'a number of seconds from 60 to 86400') ??
-    unknownFields(body, ['policy-id', 'mode', 'protection-suite', 'lifetime-sec', 'lifetime-kb', 'pfs', 'anti-replay-window-size', 'idle-time']);
+    unknownFields(body, [
+      'policy-id',
+      'mode',
+      'protection-suite',
+      'lifetime-sec',
+      'lifetime-kb',
+      'pfs',
+      'anti-replay-window-size',
+      'idle-time',
+    ]);
   if (problem) return error(400, problem);
   const replay = body['anti-replay-window-size'];
   put(state.ipsecPolicies, id, {
@@ -225,18 +268,25 @@ function createKeyring(state: CsrState, request: CsrRequest): CsrResponse {
   const body = request.body;
   if (!isObj(body)) return error(400, 'the body must be a JSON object');
   const name = body['keyring-name'];
-  if (typeof name !== 'string' || name === '' || name.length > 64) return error(400, 'keyring-name must be a name of 1 to 64 characters');
-  if (find(state.keyrings, name)) return error(400, `keyring ${name} exist, not allow to update keyring using POST method`);
+  if (typeof name !== 'string' || name === '' || name.length > 64)
+    return error(400, 'keyring-name must be a name of 1 to 64 characters');
+  if (find(state.keyrings, name))
+    return error(400, `keyring ${name} exist, not allow to update keyring using POST method`);
   const keys = body['pre-shared-key-list'];
   if (!Array.isArray(keys) || keys.length === 0) return error(400, 'pre-shared-key-list must list at least one key');
   const stored: Obj[] = [];
   for (const entry of keys) {
-    if (!isObj(entry) || typeof entry.key !== 'string' || entry.key === '' || typeof entry['peer-address'] !== 'string') return error(400, 'each pre-shared key needs a key and a peer-address');
+    if (!isObj(entry) || typeof entry.key !== 'string' || entry.key === '' || typeof entry['peer-address'] !== 'string')
+      return error(400, 'each pre-shared key needs a key and a peer-address');
     const peer = entry['peer-address'];
     const network = cidr(peer);
     if (!network && !ipv4(peer)) return error(400, `peer-address ${peer} is not an IP address or network`);
     // The device shows a network the IOS way: address and mask.
-    stored.push({ key: entry.key, encrypted: entry.encrypted === true, 'peer-address': network ? `${network.address} ${netmask(network.prefix)}` : peer });
+    stored.push({
+      key: entry.key,
+      encrypted: entry.encrypted === true,
+      'peer-address': network ? `${network.address} ${netmask(network.prefix)}` : peer,
+    });
   }
   const problem = unknownFields(body, ['keyring-name', 'pre-shared-key-list']);
   if (problem) return error(400, problem);
@@ -248,26 +298,48 @@ function createTunnel(state: CsrState, request: CsrRequest): CsrResponse {
   const body = request.body;
   if (!isObj(body)) return error(400, 'the body must be a JSON object');
   const name = body['vpn-interface-name'];
-  if (typeof name !== 'string' || !/^Tunnel(\d{1,4})$/.test(name) || Number(name.slice(6)) > 9999) return error(400, `vpn-interface-name must be Tunnel0 to Tunnel9999, not ${JSON.stringify(name)}`);
+  if (typeof name !== 'string' || !/^Tunnel(\d{1,4})$/.test(name) || Number(name.slice(6)) > 9999)
+    return error(400, `vpn-interface-name must be Tunnel0 to Tunnel9999, not ${JSON.stringify(name)}`);
   if (find(state.tunnels, name)) return error(400, `${name} exist, not allow to update a tunnel using POST method`);
   const policy = body['ipsec-policy-id'];
-  if (typeof policy !== 'string' || !find(state.ipsecPolicies, policy)) return error(400, `IPsec policy ${JSON.stringify(policy)} does not exist`);
+  if (typeof policy !== 'string' || !find(state.ipsecPolicies, policy))
+    return error(400, `IPsec policy ${JSON.stringify(policy)} does not exist`);
   const local = body['local-device'];
   const remote = body['remote-device'];
-  if (!isObj(local) || typeof local['ip-address'] !== 'string' || typeof local['tunnel-ip-address'] !== 'string') return error(400, 'local-device needs ip-address and tunnel-ip-address');
-  if (!isObj(remote) || typeof remote['tunnel-ip-address'] !== 'string') return error(400, 'remote-device needs tunnel-ip-address');
+  if (!isObj(local) || typeof local['ip-address'] !== 'string' || typeof local['tunnel-ip-address'] !== 'string')
+    return error(400, 'local-device needs ip-address and tunnel-ip-address');
+  if (!isObj(remote) || typeof remote['tunnel-ip-address'] !== 'string')
+    return error(400, 'remote-device needs tunnel-ip-address');
   const localAddress = local['ip-address'];
-  if (!cidr(localAddress) && !/^GigabitEthernet\d+$/.test(localAddress)) return error(400, `local-device ip-address ${localAddress} is not an address/prefix or an interface`);
-  for (const address of [local['tunnel-ip-address'], remote['tunnel-ip-address']]) if (!ipv4(address)) return error(400, `tunnel-ip-address ${address} is not an IP address`);
+  if (!cidr(localAddress) && !/^GigabitEthernet\d+$/.test(localAddress))
+    return error(400, `local-device ip-address ${localAddress} is not an address/prefix or an interface`);
+  for (const address of [local['tunnel-ip-address'], remote['tunnel-ip-address']])
+    if (!ipv4(address)) return error(400, `tunnel-ip-address ${address} is not an IP address`);
   const mtu = body.mtu ?? 1500;
   if (!intIn(mtu, 1500, 9192)) return error(400, `mtu ${JSON.stringify(mtu)} is out of range (1500 to 9192)`);
   const problem =
     check(body, 'vpn-type', (v) => v === 'site-to-site', '"site-to-site"') ??
     check(body, 'ip-version', (v) => v === 'ipv4', '"ipv4"') ??
-    unknownFields(body, ['vpn-interface-name', 'ipsec-policy-id', 'local-device', 'remote-device', 'mtu', 'vpn-type', 'ip-version', 'ike-profile-id']);
+    unknownFields(body, [
+      'vpn-interface-name',
+      'ipsec-policy-id',
+      'local-device',
+      'remote-device',
+      'mtu',
+      'vpn-type',
+      'ip-version',
+      'ike-profile-id',
+    ]);
   if (problem) return error(400, problem);
   put(state.tunnels, name, {
-    body: { 'vpn-interface-name': name, 'ip-version': 'ipv4', 'vpn-type': 'site-to-site', 'ike-profile-id': null, ...body, mtu },
+    body: {
+      'vpn-interface-name': name,
+      'ip-version': 'ipv4',
+      'vpn-type': 'site-to-site',
+      'ike-profile-id': null,
+      ...body,
+      mtu,
+    },
     enabled: true,
     since: request.now,
   });
@@ -276,7 +348,10 @@ function createTunnel(state: CsrState, request: CsrRequest): CsrResponse {
 
 function tunnel(state: CsrState, name: string, method: string): CsrResponse {
   const found = find(state.tunnels, name);
-  if (method === 'GET') return found ? { status: 200, body: { kind: 'object#vpn-site-to-site', ...found.body } } : error(404, `${name} not found`);
+  if (method === 'GET')
+    return found
+      ? { status: 200, body: { kind: 'object#vpn-site-to-site', ...found.body } }
+      : error(404, `${name} not found`);
   if (method === 'DELETE') {
     if (!found) return error(404, `${name} not found`);
     const route = Object.keys(state.routes).find((id) => state.routes[id]?.['outgoing-interface'] === name);
@@ -291,12 +366,22 @@ function tunnelState(state: CsrState, name: string, request: CsrRequest): CsrRes
   const found = find(state.tunnels, name);
   if (!found) return error(404, `${name} not found`);
   if (request.method === 'GET') {
-    return { status: 200, body: { kind: 'object#vpn-site-to-site-state', 'vpn-interface-name': name, 'line-protocol-state': found.enabled ? 'up' : 'down', enabled: found.enabled } };
+    return {
+      status: 200,
+      body: {
+        kind: 'object#vpn-site-to-site-state',
+        'vpn-interface-name': name,
+        'line-protocol-state': found.enabled ? 'up' : 'down',
+        enabled: found.enabled,
+      },
+    };
   }
   if (request.method !== 'PUT') return error(405, `${request.method} is not allowed on a tunnel state`);
   const body = request.body;
-  if (!isObj(body) || typeof body.enabled !== 'boolean') return error(400, 'the body must give enabled as true or false');
-  if (body['vpn-interface-name'] !== undefined && body['vpn-interface-name'] !== name) return error(400, `vpn-interface-name ${JSON.stringify(body['vpn-interface-name'])} does not match ${name}`);
+  if (!isObj(body) || typeof body.enabled !== 'boolean')
+    return error(400, 'the body must give enabled as true or false');
+  if (body['vpn-interface-name'] !== undefined && body['vpn-interface-name'] !== name)
+    return error(400, `vpn-interface-name ${JSON.stringify(body['vpn-interface-name'])} does not match ${name}`);
   if (body.enabled && !found.enabled) found.since = request.now;
   found.enabled = body.enabled;
   return { status: 204 };
@@ -312,7 +397,9 @@ export function sessionStatus(state: CsrState, name: string, now: number, option
   if (!found) return 'ERROR';
   if (!found.enabled) return 'DOWN';
   const peer = (found.body['remote-device'] as Obj | undefined)?.['tunnel-ip-address'];
-  const hasKey = Object.values(state.keyrings).some((k) => (k['pre-shared-key-list'] as Obj[]).some((e) => covers(String(e['peer-address']), String(peer))));
+  const hasKey = Object.values(state.keyrings).some((k) =>
+    (k['pre-shared-key-list'] as Obj[]).some((e) => covers(String(e['peer-address']), String(peer))),
+  );
   if (!hasKey || now - found.since < options.negotiationMs) return 'DOWN-NEGOTIATING';
   return 'UP-ACTIVE';
 }
@@ -326,7 +413,10 @@ function covers(peerAddress: string, address: string): boolean {
 }
 
 function sessions(state: CsrState, now: number, options: CsrOptions): CsrResponse {
-  const items = Object.keys(state.tunnels).map((name) => ({ 'vpn-interface-name': name, status: sessionStatus(state, name, now, options) }));
+  const items = Object.keys(state.tunnels).map((name) => ({
+    'vpn-interface-name': name,
+    status: sessionStatus(state, name, now, options),
+  }));
   return { status: 200, body: { kind: 'collection#vpn-active-sessions', items } };
 }
 
@@ -334,24 +424,43 @@ function createRoute(state: CsrState, request: CsrRequest): CsrResponse {
   const body = request.body;
   if (!isObj(body)) return error(400, 'the body must be a JSON object');
   const destination = typeof body['destination-network'] === 'string' ? cidr(body['destination-network']) : undefined;
-  if (!destination) return error(400, `destination-network ${JSON.stringify(body['destination-network'])} is not a network like 10.1.0.0/24`);
+  if (!destination)
+    return error(
+      400,
+      `destination-network ${JSON.stringify(body['destination-network'])} is not a network like 10.1.0.0/24`,
+    );
   const via = body['outgoing-interface'];
   if (typeof via !== 'string' || via === '') return error(400, 'outgoing-interface is required');
-  if (!INTERFACE_NAME.test(via)) return error(400, `outgoing-interface ${JSON.stringify(via)} is not an interface name: write one like Tunnel1, GigabitEthernet1 or GigabitEthernet1.100`);
-  if (via.startsWith('Tunnel') && !find(state.tunnels, via)) return error(400, `outgoing-interface ${via} does not exist`);
+  if (!INTERFACE_NAME.test(via))
+    return error(
+      400,
+      `outgoing-interface ${JSON.stringify(via)} is not an interface name: write one like Tunnel1, GigabitEthernet1 or GigabitEthernet1.100`,
+    );
+  if (via.startsWith('Tunnel') && !find(state.tunnels, via))
+    return error(400, `outgoing-interface ${via} does not exist`);
   const problem =
     check(body, 'next-hop-router', (v) => v === null || (typeof v === 'string' && ipv4(v)), 'an IP address') ??
     check(body, 'admin-distance', (v) => intIn(v, 1, 255), 'a number from 1 to 255') ??
     unknownFields(body, ['destination-network', 'outgoing-interface', 'next-hop-router', 'admin-distance']);
   if (problem) return error(400, problem);
   const id = `${destination.address}_${destination.prefix}_${via}`;
-  if (find(state.routes, id)) return error(400, `static route ${id} exist, not allow to update a route using POST method`);
-  put(state.routes, id, { 'destination-network': `${destination.address}/${destination.prefix}`, 'outgoing-interface': via, 'next-hop-router': null, 'admin-distance': 1, ...body });
+  if (find(state.routes, id))
+    return error(400, `static route ${id} exist, not allow to update a route using POST method`);
+  put(state.routes, id, {
+    'destination-network': `${destination.address}/${destination.prefix}`,
+    'outgoing-interface': via,
+    'next-hop-router': null,
+    'admin-distance': 1,
+    ...body,
+  });
   return created(request, 'routing-svc/static-routes', id);
 }
 
 function keepalive(state: CsrState, request: CsrRequest): CsrResponse {
-  if (request.method === 'GET') return state.keepalive ? { status: 200, body: { kind: 'object#ike-keepalive', ...state.keepalive } } : error(404, 'IKE keepalive is not configured');
+  if (request.method === 'GET')
+    return state.keepalive
+      ? { status: 200, body: { kind: 'object#ike-keepalive', ...state.keepalive } }
+      : error(404, 'IKE keepalive is not configured');
   if (request.method !== 'PUT') return error(405, `${request.method} is not allowed on the IKE keepalive`);
   const body = request.body;
   if (!isObj(body)) return error(400, 'the body must be a JSON object');

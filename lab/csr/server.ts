@@ -11,7 +11,16 @@ import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { Tokens } from './auth.js';
-import { emptyState, error, handle, sessionStatus, type CsrOptions, type CsrResponse, type CsrState, type Json } from './model.js';
+import {
+  emptyState,
+  error,
+  handle,
+  sessionStatus,
+  type CsrOptions,
+  type CsrResponse,
+  type CsrState,
+  type Json,
+} from './model.js';
 
 /** The device's bodies are a few hundred bytes; a request's body beyond this gets 413. */
 const BODY_LIMIT = 64 * 1024;
@@ -44,7 +53,13 @@ interface Answer extends CsrResponse {
 }
 
 /** What a request asks for, which says what it must authenticate with before its body is read. */
-type Route = { kind: 'health' } | { kind: 'state' } | { kind: 'login' } | { kind: 'unknown' } | { kind: 'logout'; token: string } | { kind: 'api'; path: string };
+type Route =
+  | { kind: 'health' }
+  | { kind: 'state' }
+  | { kind: 'login' }
+  | { kind: 'unknown' }
+  | { kind: 'logout'; token: string }
+  | { kind: 'api'; path: string };
 
 export function loadState(file: string | undefined): CsrState {
   if (!file || !fs.existsSync(file)) return emptyState();
@@ -109,7 +124,12 @@ function guard(server: https.Server, log: (line: string) => void): void {
       socket.destroy();
       return;
     }
-    const status = failure.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : failure.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    const status =
+      failure.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? '408 Request Timeout'
+        : failure.code === 'HPE_HEADER_OVERFLOW'
+          ? '431 Request Header Fields Too Large'
+          : '400 Bad Request';
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
   });
   server.on('tlsClientError', (failure: Error, socket: Socket) => {
@@ -138,7 +158,11 @@ class DeviceApi {
     const pathname = (req.url ?? '/').split('?', 1)[0] ?? '';
     if (!pathname.startsWith('/')) return { ...error(400, 'the request target must be a path'), close: hasBody(req) };
     const host = req.headers.host ?? 'csr';
-    if (!HOST.test(host)) return { ...error(400, `the Host header ${JSON.stringify(host)} is not a host name or address with an optional port`), close: hasBody(req) };
+    if (!HOST.test(host))
+      return {
+        ...error(400, `the Host header ${JSON.stringify(host)} is not a host name or address with an optional port`),
+        close: hasBody(req),
+      };
     const route = this.routeOf(req.method ?? 'GET', pathname);
     const refusal = this.authenticate(req, route, clock);
     // Refused before the body is read, and the connection closed after the answer, so
@@ -158,17 +182,24 @@ class DeviceApi {
     const path = pathname.slice('/api/v1/'.length);
     if (path === 'auth/token-services' && method === 'POST') return { kind: 'login' };
     // A token is base64url: it is compared as written, never decoded.
-    if (path.startsWith('auth/token-services/') && method === 'DELETE') return { kind: 'logout', token: path.slice('auth/token-services/'.length) };
+    if (path.startsWith('auth/token-services/') && method === 'DELETE')
+      return { kind: 'logout', token: path.slice('auth/token-services/'.length) };
     return { kind: 'api', path };
   }
 
   /** The refusal for missing or wrong credentials, from the headers alone; undefined when they are good. */
   private authenticate(req: IncomingMessage, route: Route, clock: number): CsrResponse | undefined {
     if (route.kind === 'health' || route.kind === 'unknown') return undefined;
-    if (route.kind === 'state') return this.tokens.credentialsOk(req.headers.authorization) ? undefined : error(401, 'the state dump needs the device credentials (Basic auth)');
-    if (route.kind === 'login') return this.tokens.credentialsOk(req.headers.authorization) ? undefined : wrongCredentials();
+    if (route.kind === 'state')
+      return this.tokens.credentialsOk(req.headers.authorization)
+        ? undefined
+        : error(401, 'the state dump needs the device credentials (Basic auth)');
+    if (route.kind === 'login')
+      return this.tokens.credentialsOk(req.headers.authorization) ? undefined : wrongCredentials();
     const token = req.headers['x-auth-token'];
-    return this.tokens.use(typeof token === 'string' ? token : undefined, clock) ? undefined : error(401, 'missing, unknown or expired X-auth-token');
+    return this.tokens.use(typeof token === 'string' ? token : undefined, clock)
+      ? undefined
+      : error(401, 'missing, unknown or expired X-auth-token');
   }
 
   private act(req: IncomingMessage, route: Route, raw: string, base: string, clock: number): CsrResponse {
@@ -176,7 +207,10 @@ class DeviceApi {
     if (route.kind === 'health') return { status: 200, body: { status: 'ok' } };
     if (route.kind === 'unknown') return error(404, `no resource ${(req.url ?? '/').split('?', 1)[0]}`);
     if (route.kind === 'state') {
-      const sessions = Object.keys(this.state.tunnels).map((name) => ({ 'vpn-interface-name': name, status: sessionStatus(this.state, name, clock, this.options) }));
+      const sessions = Object.keys(this.state.tunnels).map((name) => ({
+        'vpn-interface-name': name,
+        status: sessionStatus(this.state, name, clock, this.options),
+      }));
       return { status: 200, body: { ...this.state, sessions, tokens: this.tokens.count } as unknown as Json };
     }
     if (route.kind === 'login') return this.login(req, base, clock);
@@ -189,15 +223,28 @@ class DeviceApi {
     }
     const reply = handle(this.state, { method, path: route.path, body, base, now: clock }, this.options);
     if (reply.status < 300 && method !== 'GET') saveState(this.options.stateFile, this.state);
-    if (reply.status >= 400 && body !== undefined) reply.reason = `${reply.reason ?? ''}; body: ${JSON.stringify(maskKeys(body))}`;
+    if (reply.status >= 400 && body !== undefined)
+      reply.reason = `${reply.reason ?? ''}; body: ${JSON.stringify(maskKeys(body))}`;
     return reply;
   }
 
   private login(req: IncomingMessage, base: string, clock: number): CsrResponse {
     const result = this.tokens.login(req.headers.authorization, clock);
     if (result === 'wrong-credentials') return wrongCredentials();
-    if (result === 'too-many-tokens') return error(429, `too many sessions: ${this.tokens.count} tokens are live; DELETE auth/token-services/<token> when done, or wait until one expires`);
-    return { status: 200, body: { kind: 'object#auth-token', 'token-id': result.token, link: `${base}/auth/token-services/${result.token}`, 'expiry-time': new Date(result.expires).toUTCString() } };
+    if (result === 'too-many-tokens')
+      return error(
+        429,
+        `too many sessions: ${this.tokens.count} tokens are live; DELETE auth/token-services/<token> when done, or wait until one expires`,
+      );
+    return {
+      status: 200,
+      body: {
+        kind: 'object#auth-token',
+        'token-id': result.token,
+        link: `${base}/auth/token-services/${result.token}`,
+        'expiry-time': new Date(result.expires).toUTCString(),
+      },
+    };
   }
 
   logLine(req: IncomingMessage, sent: CsrResponse, started: number): void {
@@ -210,7 +257,7 @@ class DeviceApi {
     try {
       const message = failure instanceof Error ? failure.message : String(failure);
       this.options.log(`${req.method} ${req.url} 500 ${Date.now() - started}ms failed: ${printable(message)}`);
-      const stack = failure instanceof Error ? failure.stack ?? '' : '';
+      const stack = failure instanceof Error ? (failure.stack ?? '') : '';
       for (const line of stack.split('\n').slice(1)) this.options.log(line);
       if (res.headersSent || res.destroyed) {
         res.destroy();
@@ -246,7 +293,8 @@ function printable(text: string): string {
 /** Pre-shared keys never reach the log. */
 function maskKeys(value: Json): Json {
   if (Array.isArray(value)) return value.map(maskKeys);
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === 'key' ? '********' : maskKeys(v)]));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === 'key' ? '********' : maskKeys(v)]));
   return value;
 }
 

@@ -36,7 +36,14 @@ export async function evaluateLocalrc(
   // The script goes in on stdin: nothing of the localrc is written to disk, so a timed-out
   // or interrupted evaluation leaves no copy of it behind.
   const run = (args: string[], runEnv: NodeJS.ProcessEnv, extraOutputs: number) =>
-    runBounded('bash', [EVALUATOR, ...args], { cwd: input.topDir, env: runEnv, input: input.script, extraOutputs, limitMs: limitS * 1000, ...(signal ? { signal } : {}) });
+    runBounded('bash', [EVALUATOR, ...args], {
+      cwd: input.topDir,
+      env: runEnv,
+      input: input.script,
+      extraOutputs,
+      limitMs: limitS * 1000,
+      ...(signal ? { signal } : {}),
+    });
   const locate = (text: string) => rewriteBashMessages(text, SCRIPT_NAME, input.scriptDisplay);
   const syntax = await run(['--syntax'], env, 0);
   signal?.throwIfAborted();
@@ -46,11 +53,18 @@ export async function evaluateLocalrc(
     const problems = locate(stderr);
     throw new InputError(
       problems.length > 0
-        ? problems.map((p) => ({ ...p, message: `bash syntax error: ${p.message}; fix that line (DevStack sources localrc as bash)` }))
+        ? problems.map((p) => ({
+            ...p,
+            message: `bash syntax error: ${p.message}; fix that line (DevStack sources localrc as bash)`,
+          }))
         : [{ where: input.scriptDisplay, message: `bash rejects this file: ${stderr.trim()}` }],
     );
   }
-  const evaluation = await run([...tracked], { ...env, LAB_DEFAULT_SERVICES: defaultServices, LAB_SERVICE_ALIASES: aliasGroups() }, 1);
+  const evaluation = await run(
+    [...tracked],
+    { ...env, LAB_DEFAULT_SERVICES: defaultServices, LAB_SERVICE_ALIASES: aliasGroups() },
+    1,
+  );
   signal?.throwIfAborted();
   requireFinished(evaluation, input.scriptDisplay, limitS);
   const evaluated = parseRecords(evaluation.outputs[2] ?? '', input.scriptDisplay);
@@ -64,19 +78,31 @@ export function localrcTimeLimit(env: NodeJS.ProcessEnv): number {
   if (text === undefined || text === '') return DEFAULT_TIME_LIMIT_S;
   const seconds = Number(text);
   if (!/^\s*\d+(\.\d+)?\s*$/.test(text) || !(seconds > 0)) {
-    throw new InputError([{ where: 'environment variable LAB_LOCALRC_TIMEOUT', message: `"${text}" is not a number of seconds above 0; write e.g. LAB_LOCALRC_TIMEOUT=${DEFAULT_TIME_LIMIT_S}, or unset it` }]);
+    throw new InputError([
+      {
+        where: 'environment variable LAB_LOCALRC_TIMEOUT',
+        message: `"${text}" is not a number of seconds above 0; write e.g. LAB_LOCALRC_TIMEOUT=${DEFAULT_TIME_LIMIT_S}, or unset it`,
+      },
+    ]);
   }
   return seconds;
 }
 
 function requireFinished(result: BoundedResult, display: string, limitS: number): void {
   if (!result.timedOut && result.signal !== null) {
-    throw new InputError([{ where: display, message: `bash was killed by ${result.signal} while sourcing the localrc (does it kill its own shell, kill $$?); a localrc should only set variables` }]);
+    throw new InputError([
+      {
+        where: display,
+        message: `bash was killed by ${result.signal} while sourcing the localrc (does it kill its own shell, kill $$?); a localrc should only set variables`,
+      },
+    ]);
   }
-  if (!result.timedOut && result.exitCode === null) throw new OperationError(`bash could not be started to evaluate ${display}; is bash installed?`);
+  if (!result.timedOut && result.exitCode === null)
+    throw new OperationError(`bash could not be started to evaluate ${display}; is bash installed?`);
   if (!result.timedOut) return;
   // bash itself ended, but something it started in the background still holds its output.
-  const what = result.exitCode === null ? '' : ': bash got to its end, but a command it started in the background still runs';
+  const what =
+    result.exitCode === null ? '' : ': bash got to its end, but a command it started in the background still runs';
   throw new InputError([
     {
       where: display,
@@ -87,7 +113,13 @@ function requireFinished(result: BoundedResult, display: string, limitS: number)
 
 function parseRecords(output: string, display: string): Evaluated & { ended: boolean } {
   const fields = output.split('\0');
-  const result: Evaluated & { ended: boolean } = { values: new Map(), lines: new Map(), plugins: [], warnings: [], ended: false };
+  const result: Evaluated & { ended: boolean } = {
+    values: new Map(),
+    lines: new Map(),
+    plugins: [],
+    warnings: [],
+    ended: false,
+  };
   let i = 0;
   const next = (): string => fields[i++] ?? '';
   while (i < fields.length) {
@@ -111,7 +143,12 @@ function parseRecords(output: string, display: string): Evaluated & { ended: boo
     }
   }
   if (!result.ended) {
-    throw new InputError([{ where: display, message: 'the localrc stopped bash before its end (an `exit`?); DevStack would stop there too: remove the exit' }]);
+    throw new InputError([
+      {
+        where: display,
+        message: 'the localrc stopped bash before its end (an `exit`?); DevStack would stop there too: remove the exit',
+      },
+    ]);
   }
   return result;
 }

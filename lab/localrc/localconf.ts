@@ -66,17 +66,27 @@ export function parseLocalConf(text: string, display: string): LocalConf {
   if (strayLine !== undefined) {
     warnings.push({
       where: `${display} line ${strayLine}`,
-      message: 'text before the first [[...]] header is ignored (as in DevStack); put localrc settings under [[local|localrc]]',
+      message:
+        'text before the first [[...]] header is ignored (as in DevStack); put localrc settings under [[local|localrc]]',
     });
   }
   for (const section of sections) {
     const where = `${display} line ${section.headerLine}`;
     if (!DEVSTACK_PHASES.has(section.phase)) {
-      warnings.push({ where, message: `unknown phase "${section.phase}" in [[${section.phase}|${section.file}]]; lab reads [[local|localrc]] and [[post-config|FILE]]; section skipped` });
+      warnings.push({
+        where,
+        message: `unknown phase "${section.phase}" in [[${section.phase}|${section.file}]]; lab reads [[local|localrc]] and [[post-config|FILE]]; section skipped`,
+      });
     } else if (section.phase === 'local' && section.file !== 'localrc') {
-      warnings.push({ where, message: `[[local|${section.file}]]: the local phase only has the file "localrc"; write [[local|localrc]]; section skipped` });
+      warnings.push({
+        where,
+        message: `[[local|${section.file}]]: the local phase only has the file "localrc"; write [[local|localrc]]; section skipped`,
+      });
     } else if (section.phase !== 'local' && section.phase !== 'post-config') {
-      warnings.push({ where, message: `[[${section.phase}|${section.file}]]: the ${section.phase} phase has no meaning in lab (no DevStack extras or tempest run here); section skipped` });
+      warnings.push({
+        where,
+        message: `[[${section.phase}|${section.file}]]: the ${section.phase} phase has no meaning in lab (no DevStack extras or tempest run here); section skipped`,
+      });
     }
   }
   return { display, lineCount: lines.length, sections, warnings };
@@ -85,10 +95,14 @@ export function parseLocalConf(text: string, display: string): LocalConf {
 function headerProblem(text: string): string | undefined {
   if (WELL_FORMED.test(text)) return undefined;
   const shown = text.trim();
-  if (!text.startsWith('[[')) return `meta-section header "${shown}" must start at the beginning of the line; write it as ${EXAMPLE_HEADER}`;
-  if (!shown.includes(']]')) return `unterminated meta-section header "${shown}": close it with "]]", e.g. ${EXAMPLE_HEADER}`;
-  if (/\s/.test(shown.slice(0, shown.indexOf(']]')))) return `meta-section header "${shown}" has spaces inside; write it without spaces, e.g. ${EXAMPLE_HEADER}`;
-  if (!/^\[\[[^|\]]+\|[^|\]]+\]\]/.test(shown)) return `malformed meta-section header "${shown}": write [[phase|file]] with both parts, e.g. [[local|localrc]] or ${EXAMPLE_HEADER}`;
+  if (!text.startsWith('[['))
+    return `meta-section header "${shown}" must start at the beginning of the line; write it as ${EXAMPLE_HEADER}`;
+  if (!shown.includes(']]'))
+    return `unterminated meta-section header "${shown}": close it with "]]", e.g. ${EXAMPLE_HEADER}`;
+  if (/\s/.test(shown.slice(0, shown.indexOf(']]'))))
+    return `meta-section header "${shown}" has spaces inside; write it without spaces, e.g. ${EXAMPLE_HEADER}`;
+  if (!/^\[\[[^|\]]+\|[^|\]]+\]\]/.test(shown))
+    return `malformed meta-section header "${shown}": write [[phase|file]] with both parts, e.g. [[local|localrc]] or ${EXAMPLE_HEADER}`;
   return `malformed meta-section header "${shown}": nothing may follow "]]" on the header line`;
 }
 

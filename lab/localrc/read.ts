@@ -17,18 +17,28 @@ export function readInput(file: string, cwd: string, found: Found): string {
   const text = readRegularFile(file, refuse, remedy(found));
   const crlf = firstCrlfLine(text);
   if (crlf !== undefined) {
-    refuse(`CRLF (Windows) line endings, from line ${crlf}: bash would keep the \\r in every value; convert the file with dos2unix ${display} (or sed -i 's/\\r$//' ${display})`);
+    refuse(
+      `CRLF (Windows) line endings, from line ${crlf}: bash would keep the \\r in every value; convert the file with dos2unix ${display} (or sed -i 's/\\r$//' ${display})`,
+    );
   }
   return text;
 }
 
 /** What to do instead when the file cannot be used at all. */
 function remedy(found: Found): { fix: string; remove: string } {
-  if (found.explicit) return { fix: 'give the path of a DevStack localrc or local.conf', remove: 'give the path of a DevStack localrc or local.conf' };
+  if (found.explicit)
+    return {
+      fix: 'give the path of a DevStack localrc or local.conf',
+      remove: 'give the path of a DevStack localrc or local.conf',
+    };
   return { fix: `lab then reads ${found.without}`, remove: `move it away (lab then reads ${found.without})` };
 }
 
-function readRegularFile(file: string, refuse: (message: string) => never, instead: { fix: string; remove: string }): string {
+function readRegularFile(
+  file: string,
+  refuse: (message: string) => never,
+  instead: { fix: string; remove: string },
+): string {
   let fd: number;
   try {
     // Non-blocking, so that a FIFO opens at once and is refused below instead of hanging.

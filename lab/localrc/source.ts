@@ -32,8 +32,20 @@ export function locateLocalrc(option: string | undefined, cwd: string): LocalrcI
   const localConf = path.join(cwd, 'local.conf');
   // Anything by that name counts, a broken symlink too: falling back to localrc.example
   // would hide the user's file, so it is read and refused with what to do.
-  if (isEntry(localConf)) return fromLocalConf(localConf, cwd, readInput(localConf, cwd, { explicit: false, without: './localrc, else localrc.example' }));
-  if (isEntry(localrc)) return plainLocalrc(localrc, cwd, 'localrc', cwd, readInput(localrc, cwd, { explicit: false, without: 'localrc.example' }));
+  if (isEntry(localConf))
+    return fromLocalConf(
+      localConf,
+      cwd,
+      readInput(localConf, cwd, { explicit: false, without: './localrc, else localrc.example' }),
+    );
+  if (isEntry(localrc))
+    return plainLocalrc(
+      localrc,
+      cwd,
+      'localrc',
+      cwd,
+      readInput(localrc, cwd, { explicit: false, without: 'localrc.example' }),
+    );
   const input = plainLocalrc(EMBEDDED_LOCALRC, cwd, 'embedded', cwd, fs.readFileSync(EMBEDDED_LOCALRC, 'utf8'));
   input.scriptDisplay = 'localrc.example';
   input.notes.push('no --localrc, ./local.conf or ./localrc: using the embedded default localrc.example');
@@ -42,7 +54,12 @@ export function locateLocalrc(option: string | undefined, cwd: string): LocalrcI
 
 function fromExplicitPath(file: string, cwd: string): LocalrcInput {
   if (!isEntry(file)) {
-    throw new InputError([{ where: '--localrc', message: `no such file ${displayPath(file, cwd)}; give the path of a DevStack localrc or local.conf` }]);
+    throw new InputError([
+      {
+        where: '--localrc',
+        message: `no such file ${displayPath(file, cwd)}; give the path of a DevStack localrc or local.conf`,
+      },
+    ]);
   }
   const text = readInput(file, cwd, { explicit: true });
   if (path.basename(file) === 'local.conf' || looksLikeLocalConf(text)) return fromLocalConf(file, cwd, text);
@@ -55,7 +72,13 @@ function fromLocalConf(file: string, cwd: string, text: string): LocalrcInput {
   const topDir = path.dirname(file);
   const sibling = path.join(topDir, 'localrc');
   if (isEntry(sibling)) {
-    const input = plainLocalrc(sibling, topDir, 'localrc', cwd, readInput(sibling, cwd, { explicit: false, without: `the [[local|localrc]] section of ${display}` }));
+    const input = plainLocalrc(
+      sibling,
+      topDir,
+      'localrc',
+      cwd,
+      readInput(sibling, cwd, { explicit: false, without: `the [[local|localrc]] section of ${display}` }),
+    );
     const local = localSections(conf)[0];
     input.notes.push(
       local
@@ -66,10 +89,23 @@ function fromLocalConf(file: string, cwd: string, text: string): LocalrcInput {
     input.warnings.unshift(...conf.warnings);
     return input;
   }
-  return { kind: 'local.conf', script: localrcScript(conf), scriptDisplay: display, topDir, localConf: conf, notes: [], warnings: [...conf.warnings] };
+  return {
+    kind: 'local.conf',
+    script: localrcScript(conf),
+    scriptDisplay: display,
+    topDir,
+    localConf: conf,
+    notes: [],
+    warnings: [...conf.warnings],
+  };
 }
 
-function plainLocalrc(file: string, topDir: string, kind: 'localrc' | 'embedded', cwd: string, text: string): LocalrcInput {
+function plainLocalrc(
+  file: string,
+  topDir: string,
+  kind: 'localrc' | 'embedded',
+  cwd: string,
+  text: string,
+): LocalrcInput {
   return { kind, script: text, scriptDisplay: displayPath(file, cwd), topDir, notes: [], warnings: [] };
 }
-

@@ -34,7 +34,10 @@ export interface NeutronAnswer {
 
 export class NeutronClient {
   /** `url`: the API's root, http://127.0.0.1:PORT. */
-  constructor(readonly url: string, private readonly bound: Bound = STEP_BOUND) {}
+  constructor(
+    readonly url: string,
+    private readonly bound: Bound = STEP_BOUND,
+  ) {}
 
   static forPort(port: number, bound: Bound = STEP_BOUND): NeutronClient {
     return new NeutronClient(`http://127.0.0.1:${port}`, bound);
@@ -79,7 +82,12 @@ export class NeutronClient {
   }
 
   /** PUT routers/{id}/add_router_interface and friends. */
-  async action(collection: string, id: string, action: string, fields: Record<string, unknown>): Promise<Record<string, unknown>> {
+  async action(
+    collection: string,
+    id: string,
+    action: string,
+    fields: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
     return this.call('PUT', `${collection}/${id}/${action}`, fields);
   }
 
@@ -94,9 +102,12 @@ export class NeutronClient {
     try {
       answer = await this.answer(method, `/v2.0/${path}`, body);
     } catch (error) {
-      throw new OperationError(`Neutron did not answer ${method} ${url}: ${(error as Error).message}; is q-svc running? (lab status, lab logs q-svc)`);
+      throw new OperationError(
+        `Neutron did not answer ${method} ${url}: ${(error as Error).message}; is q-svc running? (lab status, lab logs q-svc)`,
+      );
     }
-    if (answer.status >= 400) throw new OperationError(`Neutron refused ${method} ${url}: ${answer.status} ${neutronMessage(answer.text)}`);
+    if (answer.status >= 400)
+      throw new OperationError(`Neutron refused ${method} ${url}: ${answer.status} ${neutronMessage(answer.text)}`);
     return answer.text ? (JSON.parse(answer.text) as Record<string, unknown>) : {};
   }
 }

@@ -26,7 +26,12 @@ export function initialNetworks(config: LabConfig): InitialNetworks {
   const { networks, peers } = config;
   return {
     // physnet `public` is br-public in q-vpn (ml2_conf.ini [linux_bridge] bridge_mappings).
-    publicNetwork: { name: PUBLIC_NETWORK, 'router:external': true, 'provider:network_type': 'flat', 'provider:physical_network': 'public' },
+    publicNetwork: {
+      name: PUBLIC_NETWORK,
+      'router:external': true,
+      'provider:network_type': 'flat',
+      'provider:physical_network': 'public',
+    },
     publicSubnet: {
       name: PUBLIC_SUBNET,
       ip_version: 4,
@@ -38,7 +43,13 @@ export function initialNetworks(config: LabConfig): InitialNetworks {
     },
     privateNetwork: { name: PRIVATE_NETWORK },
     // No DHCP agent in the lab: hosts behind the router get fixed addresses.
-    privateSubnet: { name: PRIVATE_SUBNET, ip_version: 4, cidr: peers.fixedRange, gateway_ip: networks.privateGateway, enable_dhcp: false },
+    privateSubnet: {
+      name: PRIVATE_SUBNET,
+      ip_version: 4,
+      cidr: peers.fixedRange,
+      gateway_ip: networks.privateGateway,
+      enable_dhcp: false,
+    },
     router: { name: ROUTER },
   };
 }
@@ -53,7 +64,11 @@ export interface EnsuredNetworks {
 export async function ensureInitialNetworks(api: NeutronClient, config: LabConfig): Promise<EnsuredNetworks> {
   const wanted = initialNetworks(config);
   const created: string[] = [];
-  const ensure = async (collection: string, fields: Record<string, unknown>, query: Record<string, string> = {}): Promise<Resource> => {
+  const ensure = async (
+    collection: string,
+    fields: Record<string, unknown>,
+    query: Record<string, string> = {},
+  ): Promise<Resource> => {
     const name = String(fields.name);
     const [existing] = await api.list(collection, { name, ...query });
     if (existing) return existing;
@@ -63,7 +78,11 @@ export async function ensureInitialNetworks(api: NeutronClient, config: LabConfi
   const publicNetwork = await ensure('networks', wanted.publicNetwork);
   await ensure('subnets', { ...wanted.publicSubnet, network_id: publicNetwork.id }, { network_id: publicNetwork.id });
   const privateNetwork = await ensure('networks', wanted.privateNetwork);
-  const privateSubnet = await ensure('subnets', { ...wanted.privateSubnet, network_id: privateNetwork.id }, { network_id: privateNetwork.id });
+  const privateSubnet = await ensure(
+    'subnets',
+    { ...wanted.privateSubnet, network_id: privateNetwork.id },
+    { network_id: privateNetwork.id },
+  );
   let router = await ensure('routers', wanted.router);
   const gateway = router.external_gateway_info as { network_id?: string } | null | undefined;
   if (!gateway?.network_id) {
@@ -82,7 +101,13 @@ export async function ensureInitialNetworks(api: NeutronClient, config: LabConfi
  * Until the L3 agent hosts the router and the Linux bridge agent has bound its ports: then
  * its namespace is in q-vpn and its gateway answers on the public network.
  */
-export async function waitRouterWired(api: NeutronClient, routerId: string, timeoutMs: number, plumbed: (routerId: string, portIds: string[]) => Promise<boolean>, signal?: AbortSignal): Promise<void> {
+export async function waitRouterWired(
+  api: NeutronClient,
+  routerId: string,
+  timeoutMs: number,
+  plumbed: (routerId: string, portIds: string[]) => Promise<boolean>,
+  signal?: AbortSignal,
+): Promise<void> {
   await poll({
     what: `${ROUTER} wired`,
     timeoutMs,
@@ -91,17 +116,35 @@ export async function waitRouterWired(api: NeutronClient, routerId: string, time
     check: async (_, note) => {
       const ports = await api.list('ports', { device_id: routerId });
       const hosted = ((await api.get(`routers/${routerId}/l3-agents`)).agents as unknown[] | undefined)?.length ?? 0;
-      note(`${hosted > 0 ? 'hosted' : 'no L3 agent hosts it'}; ports: ${ports.map((p) => `${String(p.device_owner)} ${p.status}`).join(', ') || 'none'}`);
+      note(
+        `${hosted > 0 ? 'hosted' : 'no L3 agent hosts it'}; ports: ${ports.map((p) => `${String(p.device_owner)} ${p.status}`).join(', ') || 'none'}`,
+      );
       // Neutron's view can lag behind a restarted agent: what is plumbed in q-vpn decides too.
-      return (ports.length >= 2 && ports.every((p) => p.status === 'ACTIVE') && hosted > 0 && (await plumbed(routerId, ports.map((p) => p.id)))) || undefined;
+      return (
+        (ports.length >= 2 &&
+          ports.every((p) => p.status === 'ACTIVE') &&
+          hosted > 0 &&
+          (await plumbed(
+            routerId,
+            ports.map((p) => p.id),
+          ))) ||
+        undefined
+      );
     },
-    onTimeout: (timeout) => new OperationError(`${ROUTER} is not wired after ${timeoutMs / 1000} s (${timeout.observation}): lab check says why, lab logs q-vpn shows both agents`),
+    onTimeout: (timeout) =>
+      new OperationError(
+        `${ROUTER} is not wired after ${timeoutMs / 1000} s (${timeout.observation}): lab check says why, lab logs q-vpn shows both agents`,
+      ),
   });
 }
 
 /** The router's namespace exists in q-vpn and the Linux bridge agent has put its taps on bridges. */
-export function plumbedInQVpn(engine: Engine, project: string): (routerId: string, portIds: string[]) => Promise<boolean> {
-  const script = 'r=$1; shift; ip netns list | grep -q "qrouter-$r" || exit 1; for p; do ip -o link show "tap$(echo "$p" | cut -c1-11)" 2>/dev/null | grep -q " master " || exit 1; done';
+export function plumbedInQVpn(
+  engine: Engine,
+  project: string,
+): (routerId: string, portIds: string[]) => Promise<boolean> {
+  const script =
+    'r=$1; shift; ip netns list | grep -q "qrouter-$r" || exit 1; for p; do ip -o link show "tap$(echo "$p" | cut -c1-11)" 2>/dev/null | grep -q " master " || exit 1; done';
   return async (routerId, portIds) => {
     const vpn = (await engine.listContainers(project)).find((c) => c.service === 'q-vpn' && c.state === 'running');
     if (!vpn) return false;

@@ -8,7 +8,11 @@ const qSvc: ServiceDefinition<'q-svc'> = {
   catalogVariables: (config) => ({ Q_PORT: String(config.qPort) }),
   summary: (config) => [
     `Neutron API:   http://127.0.0.1:${config.qPort}/v2.0/   (try: curl -s 127.0.0.1:${config.qPort}/v2.0/vpn/vpnservices)`,
-    ...(config.networks.createInitial ? [`Networks:      public (${config.peers.floatingRange}), private (${config.peers.fixedRange}), router1   (lab openstack network list)`] : []),
+    ...(config.networks.createInitial
+      ? [
+          `Networks:      public (${config.peers.floatingRange}), private (${config.peers.fixedRange}), router1   (lab openstack network list)`,
+        ]
+      : []),
   ],
 };
 

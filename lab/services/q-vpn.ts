@@ -9,7 +9,10 @@ const qVpn: ServiceDefinition<'q-vpn'> = {
   reads: ['neutron.conf', 'ml2_conf.ini', 'l3_agent.ini'],
   // The agent logs one "Loaded VPNaaS device driver" line per driver; the first is waited for.
   catalogVariables: (config) => ({ NEUTRON_VPNAAS_DEVICE_DRIVER: config.deviceDrivers[0]?.value ?? '' }),
-  summary: (config) => (config.enabledServices.includes('strongswan') ? ['VPN:           npx lab vpn demo   (a connection to the strongSwan peer, ACTIVE, and a ping across it)'] : []),
+  summary: (config) =>
+    config.enabledServices.includes('strongswan')
+      ? ['VPN:           npx lab vpn demo   (a connection to the strongSwan peer, ACTIVE, and a ping across it)']
+      : [],
 };
 
 export default qVpn;

@@ -47,15 +47,27 @@ export class OpenStackClient {
 
   /** `openstack ARGS`, its output; throws when it exits non-zero. */
   async run(args: string[]): Promise<string> {
-    const env = Object.fromEntries(Object.entries(this.secrets).map(([name, value]) => [`LAB_SECRET_${name.toUpperCase()}`, value]));
-    const { exitCode, output } = await this.engine.exec(this.containerId, ['python3', '-c', LAUNCHER, ...args], { env });
-    if (exitCode !== 0) throw new OperationError(`openstack ${this.show(args)} failed (exit ${exitCode}): ${this.mask(output).trim().split('\n').slice(-5).join('\n')}`);
+    const env = Object.fromEntries(
+      Object.entries(this.secrets).map(([name, value]) => [`LAB_SECRET_${name.toUpperCase()}`, value]),
+    );
+    const { exitCode, output } = await this.engine.exec(this.containerId, ['python3', '-c', LAUNCHER, ...args], {
+      env,
+    });
+    if (exitCode !== 0)
+      throw new OperationError(
+        `openstack ${this.show(args)} failed (exit ${exitCode}): ${this.mask(output).trim().split('\n').slice(-5).join('\n')}`,
+      );
     return output;
   }
 
   /** The command as it can be shown: secrets masked. */
   show(args: string[]): string {
-    return this.mask(args.map((a) => a.replace(PLACEHOLDER, MASK)).map((a) => (/[\s'"]/.test(a) ? `'${a}'` : a)).join(' '));
+    return this.mask(
+      args
+        .map((a) => a.replace(PLACEHOLDER, MASK))
+        .map((a) => (/[\s'"]/.test(a) ? `'${a}'` : a))
+        .join(' '),
+    );
   }
 
   private mask(text: string): string {

@@ -27,8 +27,14 @@ export const DEMO_NAMES = {
 
 /** What `--driver` needs as the default VPN provider of neutron-server. */
 const PROVIDER_FOR: Record<DemoDriver, { matches: (driver: string) => boolean; how: string }> = {
-  reference: { matches: (d) => d.endsWith('service_drivers.ipsec.IPsecVPNDriver'), how: 'the default localrc (NEUTRON_VPNAAS_SERVICE_PROVIDER=VPN:strongswan:neutron_vpnaas.services.vpn.service_drivers.ipsec.IPsecVPNDriver:default)' },
-  csr: { matches: (d) => d.startsWith('lab_csr_driver.'), how: 'the CSR example: npx lab --localrc examples/csr-driver/local.conf stack' },
+  reference: {
+    matches: (d) => d.endsWith('service_drivers.ipsec.IPsecVPNDriver'),
+    how: 'the default localrc (NEUTRON_VPNAAS_SERVICE_PROVIDER=VPN:strongswan:neutron_vpnaas.services.vpn.service_drivers.ipsec.IPsecVPNDriver:default)',
+  },
+  csr: {
+    matches: (d) => d.startsWith('lab_csr_driver.'),
+    how: 'the CSR example: npx lab --localrc examples/csr-driver/local.conf stack',
+  },
 };
 
 export interface DemoResult {
@@ -75,28 +81,82 @@ interface DemoLab {
  */
 const DEMO_ACTIVE_MS = 180_000;
 
-export async function runDemo(engine: Engine, project: string, driver: DemoDriver, say: (line: string) => void, timeoutMs = DEMO_ACTIVE_MS): Promise<DemoResult> {
-  const lab = await openLab(engine, project, driver === 'csr' ? ['q-svc', 'q-vpn', 'strongswan', 'csr'] : ['q-svc', 'q-vpn', 'strongswan'], say);
+// eslint-disable-next-line max-lines-per-function -- its steps are to be split out (issue 12)
+export async function runDemo(
+  engine: Engine,
+  project: string,
+  driver: DemoDriver,
+  say: (line: string) => void,
+  timeoutMs = DEMO_ACTIVE_MS,
+): Promise<DemoResult> {
+  const lab = await openLab(
+    engine,
+    project,
+    driver === 'csr' ? ['q-svc', 'q-vpn', 'strongswan', 'csr'] : ['q-svc', 'q-vpn', 'strongswan'],
+    say,
+  );
   await requireProvider(lab, driver);
   const router = await lab.api.findByName('routers', ROUTER);
-  if (!router) throw new OperationError(`no router ${ROUTER} in Neutron: lab stack makes it (unless NEUTRON_CREATE_INITIAL_NETWORKS=False)`);
+  if (!router)
+    throw new OperationError(
+      `no router ${ROUTER} in Neutron: lab stack makes it (unless NEUTRON_CREATE_INITIAL_NETWORKS=False)`,
+    );
 
   say(`Creating the VPN with the OpenStack client (as \`lab openstack ...\`), driver: ${driver}`);
   const host = driver === 'reference' ? await ensureHost(lab) : undefined;
-  await ensureResource(lab, 'vpn/ikepolicies', DEMO_NAMES.ikePolicy, ['vpn', 'ike', 'policy', 'create', DEMO_NAMES.ikePolicy]);
-  await ensureResource(lab, 'vpn/ipsecpolicies', DEMO_NAMES.ipsecPolicy, ['vpn', 'ipsec', 'policy', 'create', DEMO_NAMES.ipsecPolicy]);
-  const service = await ensureResource(lab, 'vpn/vpnservices', DEMO_NAMES.service, ['vpn', 'service', 'create', DEMO_NAMES.service, '--router', ROUTER, '--subnet', PRIVATE_SUBNET]);
+  await ensureResource(lab, 'vpn/ikepolicies', DEMO_NAMES.ikePolicy, [
+    'vpn',
+    'ike',
+    'policy',
+    'create',
+    DEMO_NAMES.ikePolicy,
+  ]);
+  await ensureResource(lab, 'vpn/ipsecpolicies', DEMO_NAMES.ipsecPolicy, [
+    'vpn',
+    'ipsec',
+    'policy',
+    'create',
+    DEMO_NAMES.ipsecPolicy,
+  ]);
+  const service = await ensureResource(lab, 'vpn/vpnservices', DEMO_NAMES.service, [
+    'vpn',
+    'service',
+    'create',
+    DEMO_NAMES.service,
+    '--router',
+    ROUTER,
+    '--subnet',
+    PRIVATE_SUBNET,
+  ]);
   const createdAt = Date.now();
   const connection = await ensureResource(lab, 'vpn/ipsec-site-connections', DEMO_NAMES.connection, [
-    'vpn', 'ipsec', 'site', 'connection', 'create', DEMO_NAMES.connection,
-    '--vpnservice', DEMO_NAMES.service, '--ikepolicy', DEMO_NAMES.ikePolicy, '--ipsecpolicy', DEMO_NAMES.ipsecPolicy,
-    '--peer-address', lab.peer.address, '--peer-id', lab.peer.address, `--psk=${secretArgument('psk')}`, '--peer-cidr', lab.peer.subnet,
+    'vpn',
+    'ipsec',
+    'site',
+    'connection',
+    'create',
+    DEMO_NAMES.connection,
+    '--vpnservice',
+    DEMO_NAMES.service,
+    '--ikepolicy',
+    DEMO_NAMES.ikePolicy,
+    '--ipsecpolicy',
+    DEMO_NAMES.ipsecPolicy,
+    '--peer-address',
+    lab.peer.address,
+    '--peer-id',
+    lab.peer.address,
+    `--psk=${secretArgument('psk')}`,
+    '--peer-cidr',
+    lab.peer.subnet,
   ]);
 
   say(`Waiting for ACTIVE (at most ${timeoutMs / 1000} s):`);
   const statuses = await waitActive(lab, service.id, connection.id, createdAt, timeoutMs);
   const activeAfterMs = Date.now() - createdAt;
-  say(`Connection ${DEMO_NAMES.connection} and service ${DEMO_NAMES.service} ACTIVE, ${(activeAfterMs / 1000).toFixed(1)} s after the connection was created`);
+  say(
+    `Connection ${DEMO_NAMES.connection} and service ${DEMO_NAMES.service} ACTIVE, ${(activeAfterMs / 1000).toFixed(1)} s after the connection was created`,
+  );
 
   const result: DemoResult = { connectionId: connection.id, activeAfterMs, statuses };
   if (driver === 'reference' && host) {
@@ -104,10 +164,14 @@ export async function runDemo(engine: Engine, project: string, driver: DemoDrive
     result.ping = await pingAcross(lab, host);
   } else {
     result.csr = await csrSummary(lab);
-    say(`CSR simulator: ${result.csr.keyrings} keyring, ${result.csr.ikePolicies} IKE policy, ${result.csr.ipsecPolicies} IPsec policy, ${result.csr.tunnels} tunnel, ${result.csr.routes} route; sessions: ${result.csr.sessions.map((s) => `${s['vpn-interface-name']} ${s.status}`).join(', ') || 'none'}`);
+    say(
+      `CSR simulator: ${result.csr.keyrings} keyring, ${result.csr.ikePolicies} IKE policy, ${result.csr.ipsecPolicies} IPsec policy, ${result.csr.tunnels} tunnel, ${result.csr.routes} route; sessions: ${result.csr.sessions.map((s) => `${s['vpn-interface-name']} ${s.status}`).join(', ') || 'none'}`,
+    );
   }
   say('');
-  say(`Made: IKE policy ${DEMO_NAMES.ikePolicy}, IPsec policy ${DEMO_NAMES.ipsecPolicy}, VPN service ${DEMO_NAMES.service} on ${ROUTER}, connection ${DEMO_NAMES.connection} to ${lab.peer.address} (peer CIDR ${lab.peer.subnet})${host ? `, host ${DEMO_NAMES.host} ${host.address} behind ${ROUTER}` : ''}`);
+  say(
+    `Made: IKE policy ${DEMO_NAMES.ikePolicy}, IPsec policy ${DEMO_NAMES.ipsecPolicy}, VPN service ${DEMO_NAMES.service} on ${ROUTER}, connection ${DEMO_NAMES.connection} to ${lab.peer.address} (peer CIDR ${lab.peer.subnet})${host ? `, host ${DEMO_NAMES.host} ${host.address} behind ${ROUTER}` : ''}`,
+  );
   say('See it:   npx lab openstack vpn ipsec site connection list');
   say('Delete:   npx lab vpn demo --delete');
   return result;
@@ -117,10 +181,30 @@ export async function deleteDemo(engine: Engine, project: string, say: (line: st
   const lab = await openLab(engine, project, ['q-svc'], say);
   const deleted: string[] = [];
   const steps: { collection: string; name: string; what: string; command: string[] }[] = [
-    { collection: 'vpn/ipsec-site-connections', name: DEMO_NAMES.connection, what: 'connection', command: ['vpn', 'ipsec', 'site', 'connection', 'delete'] },
-    { collection: 'vpn/vpnservices', name: DEMO_NAMES.service, what: 'VPN service', command: ['vpn', 'service', 'delete'] },
-    { collection: 'vpn/ipsecpolicies', name: DEMO_NAMES.ipsecPolicy, what: 'IPsec policy', command: ['vpn', 'ipsec', 'policy', 'delete'] },
-    { collection: 'vpn/ikepolicies', name: DEMO_NAMES.ikePolicy, what: 'IKE policy', command: ['vpn', 'ike', 'policy', 'delete'] },
+    {
+      collection: 'vpn/ipsec-site-connections',
+      name: DEMO_NAMES.connection,
+      what: 'connection',
+      command: ['vpn', 'ipsec', 'site', 'connection', 'delete'],
+    },
+    {
+      collection: 'vpn/vpnservices',
+      name: DEMO_NAMES.service,
+      what: 'VPN service',
+      command: ['vpn', 'service', 'delete'],
+    },
+    {
+      collection: 'vpn/ipsecpolicies',
+      name: DEMO_NAMES.ipsecPolicy,
+      what: 'IPsec policy',
+      command: ['vpn', 'ipsec', 'policy', 'delete'],
+    },
+    {
+      collection: 'vpn/ikepolicies',
+      name: DEMO_NAMES.ikePolicy,
+      what: 'IKE policy',
+      command: ['vpn', 'ike', 'policy', 'delete'],
+    },
   ];
   for (const step of steps) {
     if (!(await lab.api.findByName(step.collection, step.name))) continue;
@@ -138,14 +222,33 @@ export async function deleteDemo(engine: Engine, project: string, say: (line: st
   return deleted;
 }
 
-async function openLab(engine: Engine, project: string, needed: string[], say: (line: string) => void): Promise<DemoLab> {
+async function openLab(
+  engine: Engine,
+  project: string,
+  needed: string[],
+  say: (line: string) => void,
+): Promise<DemoLab> {
   const containers = await runningServices(engine, project, needed);
   const qSvc = containers.get('q-svc') as ContainerInfo;
-  const strongswan = containers.get('strongswan') ?? (await engine.listContainers(project)).find((c) => c.service === 'strongswan');
+  const strongswan =
+    containers.get('strongswan') ?? (await engine.listContainers(project)).find((c) => c.service === 'strongswan');
   const env = strongswan?.env ?? {};
   const subnet = env.STRONGSWAN_LOCAL_SUBNET ?? '';
-  const peer: Peer = { address: env.STRONGSWAN_LOCAL_ID ?? '', psk: env.STRONGSWAN_PSK ?? '', subnet, inside: subnet ? nthAddress(subnet, 1) : '' };
-  return { engine, project, client: new OpenStackClient(engine, qSvc.id, { psk: peer.psk }), api: NeutronClient.forPort(publishedPort(qSvc)), containers, peer, say };
+  const peer: Peer = {
+    address: env.STRONGSWAN_LOCAL_ID ?? '',
+    psk: env.STRONGSWAN_PSK ?? '',
+    subnet,
+    inside: subnet ? nthAddress(subnet, 1) : '',
+  };
+  return {
+    engine,
+    project,
+    client: new OpenStackClient(engine, qSvc.id, { psk: peer.psk }),
+    api: NeutronClient.forPort(publishedPort(qSvc)),
+    containers,
+    peer,
+    say,
+  };
 }
 
 /** The host port a container publishes on 127.0.0.1 (the first one). */
@@ -173,7 +276,9 @@ async function requireProvider(lab: DemoLab, driver: DemoDriver): Promise<void> 
   const wanted = PROVIDER_FOR[driver];
   if (!current || !wanted.matches(current)) {
     const other = DEMO_DRIVERS.find((d) => d !== driver && current && PROVIDER_FOR[d].matches(current));
-    throw new UsageError(`--driver ${driver}: the lab's default VPN provider is ${now}; --driver ${driver} needs ${wanted.how}${other ? `, or run lab vpn demo --driver ${other}` : ''}`);
+    throw new UsageError(
+      `--driver ${driver}: the lab's default VPN provider is ${now}; --driver ${driver} needs ${wanted.how}${other ? `, or run lab vpn demo --driver ${other}` : ''}`,
+    );
   }
 }
 
@@ -198,43 +303,81 @@ interface Host {
 /** A host behind router1 on private-subnet: a Neutron port bound to q-vpn, plugged by lab-probe. */
 async function ensureHost(lab: DemoLab): Promise<Host> {
   const qVpn = lab.containers.get('q-vpn') as ContainerInfo;
-  const subnet = await lab.client.json<{ id: string; cidr: string; gateway_ip: string }>(['subnet', 'show', PRIVATE_SUBNET]);
+  const subnet = await lab.client.json<{ id: string; cidr: string; gateway_ip: string }>([
+    'subnet',
+    'show',
+    PRIVATE_SUBNET,
+  ]);
   const prefix = subnet.cidr.split('/')[1] ?? '24';
-  let port = (await lab.api.findByName('ports', DEMO_NAMES.host)) as (Resource & { mac_address?: string; fixed_ips?: { ip_address: string }[] }) | undefined;
+  let port = (await lab.api.findByName('ports', DEMO_NAMES.host)) as
+    (Resource & { mac_address?: string; fixed_ips?: { ip_address: string }[] }) | undefined;
   if (!port) {
     const address = hostAddressFor(subnet.cidr);
-    const create = ['port', 'create', DEMO_NAMES.host, '--network', 'private', '--fixed-ip', `subnet=${PRIVATE_SUBNET},ip-address=${address}`, '--host', qVpn.hostname, '--device-owner', 'network:lab-probe'];
+    const create = [
+      'port',
+      'create',
+      DEMO_NAMES.host,
+      '--network',
+      'private',
+      '--fixed-ip',
+      `subnet=${PRIVATE_SUBNET},ip-address=${address}`,
+      '--host',
+      qVpn.hostname,
+      '--device-owner',
+      'network:lab-probe',
+    ];
     lab.say(`  $ openstack ${lab.client.show(create)}`);
     const made = await lab.client.json<{ id: string }>(create);
     port = (await lab.api.get(`ports/${made.id}`)).port as typeof port;
   }
   if (!port?.mac_address || !port.fixed_ips?.[0]) throw new OperationError(`port ${DEMO_NAMES.host} has no address`);
   const address = port.fixed_ips[0].ip_address;
-  const plugged = await lab.engine.exec(qVpn.id, ['lab-probe', 'add', port.id, port.mac_address, `${address}/${prefix}`, subnet.gateway_ip]);
-  if (plugged.exitCode !== 0) throw new OperationError(`plugging ${DEMO_NAMES.host} into q-vpn failed: ${plugged.output.trim()}`);
+  const plugged = await lab.engine.exec(qVpn.id, [
+    'lab-probe',
+    'add',
+    port.id,
+    port.mac_address,
+    `${address}/${prefix}`,
+    subnet.gateway_ip,
+  ]);
+  if (plugged.exitCode !== 0)
+    throw new OperationError(`plugging ${DEMO_NAMES.host} into q-vpn failed: ${plugged.output.trim()}`);
   lab.say(`  host ${DEMO_NAMES.host} ${address} behind ${ROUTER}: namespace qprobe-${port.id} in q-vpn`);
   // Neutron's ACTIVE alone is not enough: after a restart of q-vpn the port is still ACTIVE
   // from before while the new tap waits for the Linux bridge agent to put it on a bridge.
   const tap = `tap${port.id.slice(0, 11)}`;
-  const onBridge = async () => (await lab.engine.exec(qVpn.id, ['sh', '-c', `ip -o link show ${tap} | grep -q ' master '`])).exitCode === 0;
+  const onBridge = async () =>
+    (await lab.engine.exec(qVpn.id, ['sh', '-c', `ip -o link show ${tap} | grep -q ' master '`])).exitCode === 0;
   await poll({
     what: `port ${DEMO_NAMES.host} ACTIVE on a bridge`,
     timeoutMs: 30_000,
     intervalMs: 500,
-    check: async () => (((await lab.api.get(`ports/${port?.id}`)).port as Resource).status === 'ACTIVE' && (await onBridge())) || undefined,
-    onTimeout: () => new OperationError(`port ${DEMO_NAMES.host} did not go ACTIVE on a bridge: the Linux bridge agent in q-vpn plugs it (lab logs q-vpn)`),
+    check: async () =>
+      (((await lab.api.get(`ports/${port?.id}`)).port as Resource).status === 'ACTIVE' && (await onBridge())) ||
+      undefined,
+    onTimeout: () =>
+      new OperationError(
+        `port ${DEMO_NAMES.host} did not go ACTIVE on a bridge: the Linux bridge agent in q-vpn plugs it (lab logs q-vpn)`,
+      ),
   });
   return { portId: port.id, address };
 }
 
-async function waitActive(lab: DemoLab, serviceId: string, connectionId: string, since: number, timeoutMs: number): Promise<string[]> {
+async function waitActive(
+  lab: DemoLab,
+  serviceId: string,
+  connectionId: string,
+  since: number,
+  timeoutMs: number,
+): Promise<string[]> {
   const seen: string[] = [];
   return poll({
     what: 'connection and service ACTIVE',
     timeoutMs,
     intervalMs: 1000,
     check: async (_, note) => {
-      const connection = (await lab.api.get(`vpn/ipsec-site-connections/${connectionId}`)).ipsec_site_connection as Resource;
+      const connection = (await lab.api.get(`vpn/ipsec-site-connections/${connectionId}`))
+        .ipsec_site_connection as Resource;
       const service = (await lab.api.get(`vpn/vpnservices/${serviceId}`)).vpnservice as Resource;
       const now = `connection ${connection.status}, service ${service.status}`;
       if (now !== seen.at(-1)) {
@@ -243,10 +386,14 @@ async function waitActive(lab: DemoLab, serviceId: string, connectionId: string,
       }
       note(now);
       if (connection.status === 'ACTIVE' && service.status === 'ACTIVE') return seen;
-      if (connection.status === 'ERROR' || service.status === 'ERROR') throw new OperationError(`the VPN went to ERROR: lab check says why, lab logs q-vpn shows the device driver`);
+      if (connection.status === 'ERROR' || service.status === 'ERROR')
+        throw new OperationError(`the VPN went to ERROR: lab check says why, lab logs q-vpn shows the device driver`);
       return undefined;
     },
-    onTimeout: (timeout) => new OperationError(`not ACTIVE after ${timeoutMs / 1000} s (${timeout.observation}): lab check says why, lab logs q-vpn shows the device driver`),
+    onTimeout: (timeout) =>
+      new OperationError(
+        `not ACTIVE after ${timeoutMs / 1000} s (${timeout.observation}): lab check says why, lab logs q-vpn shows the device driver`,
+      ),
   });
 }
 
@@ -254,23 +401,42 @@ async function peerSas(lab: DemoLab): Promise<{ ikeEstablished: boolean; childIn
   const strongswan = lab.containers.get('strongswan') as ContainerInfo;
   const { output } = await lab.engine.exec(strongswan.id, ['swanctl', '--list-sas']);
   const lines = output.split('\n').filter((l) => /ESTABLISHED|INSTALLED/.test(l));
-  const sas = { ikeEstablished: lines.some((l) => l.includes('ESTABLISHED')), childInstalled: lines.some((l) => l.includes('INSTALLED')) };
+  const sas = {
+    ikeEstablished: lines.some((l) => l.includes('ESTABLISHED')),
+    childInstalled: lines.some((l) => l.includes('INSTALLED')),
+  };
   lab.say(`strongSwan peer ${lab.peer.address}: ${lines.map((l) => l.trim()).join(' | ') || 'no SA'}`);
   return sas;
 }
 
-async function pingAcross(lab: DemoLab, host: Host): Promise<{ from: string; to: string; sent: number; received: number }> {
+async function pingAcross(
+  lab: DemoLab,
+  host: Host,
+): Promise<{ from: string; to: string; sent: number; received: number }> {
   const qVpn = lab.containers.get('q-vpn') as ContainerInfo;
   // A tunnel just (re)established may drop the first packets while the router's charon
   // installs its routes: a few rounds, the last one's count reported.
   let ping = { from: host.address, to: lab.peer.inside, sent: 0, received: 0 };
   for (let round = 0; round < 4 && ping.received === 0; round++) {
     if (round > 0) await sleep(2000);
-    const { output } = await lab.engine.exec(qVpn.id, ['ip', 'netns', 'exec', `qprobe-${host.portId}`, 'ping', '-c', '3', '-W', '2', lab.peer.inside]);
+    const { output } = await lab.engine.exec(qVpn.id, [
+      'ip',
+      'netns',
+      'exec',
+      `qprobe-${host.portId}`,
+      'ping',
+      '-c',
+      '3',
+      '-W',
+      '2',
+      lab.peer.inside,
+    ]);
     const stats = /(\d+) packets transmitted, (\d+) received/.exec(output);
     ping = { ...ping, sent: Number(stats?.[1] ?? 0), received: Number(stats?.[2] ?? 0) };
   }
-  lab.say(`ping ${ping.from} -> ${ping.to} across the tunnel: ${ping.received}/${ping.sent} replies${ping.received > 0 ? '' : ' (lab check looks at the data path)'}`);
+  lab.say(
+    `ping ${ping.from} -> ${ping.to} across the tunnel: ${ping.received}/${ping.sent} replies${ping.received > 0 ? '' : ' (lab check looks at the data path)'}`,
+  );
   return ping;
 }
 
@@ -299,7 +465,9 @@ interface CsrDump {
 /** The simulator's state dump, through its published port, with the device's credentials. */
 export async function csrState(csr: ContainerInfo): Promise<CsrDump> {
   const basic = Buffer.from(`${csr.env.CSR_USERNAME ?? ''}:${csr.env.CSR_PASSWORD ?? ''}`).toString('base64');
-  const answer = await request('GET', `https://127.0.0.1:${publishedPort(csr)}/lab/state`, undefined, 5000, { authorization: `Basic ${basic}` });
+  const answer = await request('GET', `https://127.0.0.1:${publishedPort(csr)}/lab/state`, undefined, 5000, {
+    authorization: `Basic ${basic}`,
+  });
   if (answer.status !== 200) throw new OperationError(`the CSR simulator's state: ${answer.status}`);
   return JSON.parse(answer.text) as CsrDump;
 }
