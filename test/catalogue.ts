@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
-import { cleanEnv, removeScratch, scratch } from './helpers.js';
+import { cleanEnv, removeScratch, scratch, selfSignedCert } from './helpers.js';
 
 export interface InputCase {
   title: string;
@@ -569,25 +569,7 @@ export async function startSimulator(
   root: string,
 ): Promise<{ sim: RunningSimulator; alive: () => boolean; rssKiB: () => number; stop: () => void; log: () => string }> {
   const dir = scratch();
-  spawnSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-subj',
-      '/CN=localhost',
-      '-days',
-      '1',
-      '-keyout',
-      path.join(dir, 'key.pem'),
-      '-out',
-      path.join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
+  selfSignedCert(dir);
   const port = await freeLoopbackPort();
   const child = spawn(process.execPath, [path.join(root, 'dist', 'lab', 'csr', 'main.js')], {
     env: {

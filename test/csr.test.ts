@@ -2,7 +2,6 @@
 // Cisco driver did: log in, create a connection (keyring, IKE policy, IPsec policy,
 // site-to-site, static routes), watch its session, disable it, delete in reverse.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import net, { type AddressInfo, type Socket } from 'node:net';
@@ -10,31 +9,11 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import tls from 'node:tls';
 import { createSimulator, type SimulatorOptions } from '../lab/csr/server.js';
-import { csrCall, removeScratch, scratch, type CsrReply } from './helpers.js';
+import { csrCall, removeScratch, scratch, selfSignedCert, type CsrReply } from './helpers.js';
 
 const dir = scratch();
 after(() => removeScratch(dir));
-execFileSync(
-  'openssl',
-  [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    '/CN=localhost',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1',
-    '-days',
-    '1',
-    '-keyout',
-    path.join(dir, 'key.pem'),
-    '-out',
-    path.join(dir, 'cert.pem'),
-  ],
-  { stdio: 'ignore' },
-);
+selfSignedCert(dir);
 const cert = fs.readFileSync(path.join(dir, 'cert.pem'));
 const key = fs.readFileSync(path.join(dir, 'key.pem'));
 

@@ -1,6 +1,6 @@
 // Shared by the tests: run the real CLI in a scratch directory, with an environment free
 // of the developer's own lab variables.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
@@ -118,4 +118,17 @@ export function csrCall(
     req.on('error', reject);
     req.end(payload);
   });
+}
+
+/** A self-signed certificate for 127.0.0.1 (the CSR simulator's kind), as key.pem and cert.pem in `dir`. */
+export function selfSignedCert(dir: string): { key: string; cert: string } {
+  const key = path.join(dir, 'key.pem');
+  const cert = path.join(dir, 'cert.pem');
+  const subject = ['-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'];
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', ...subject, '-days', '1', '-keyout', key, '-out', cert],
+    { stdio: 'ignore', timeout: 60_000 },
+  );
+  return { key, cert };
 }
