@@ -1,5 +1,5 @@
 // `lab check [--json]`: what is wrong with the running lab, the evidence, and the fix.
-import { runChecks, type CheckResult } from '../check.js';
+import { formatChecks, runChecks } from '../check/runner.js';
 import { Engine } from '../engine.js';
 import { loadLab } from '../load.js';
 import { maskedJson, maskSecrets } from '../mask.js';
@@ -31,15 +31,3 @@ export const checkVerb: Verb = {
     return results.every((r) => r.ok) ? 0 : 1;
   },
 };
-
-export function formatChecks(results: CheckResult[]): string {
-  const lines: string[] = [];
-  for (const r of results) {
-    lines.push(`${r.ok ? 'PASS' : 'FAIL'}  ${r.title}`);
-    for (const e of r.evidence) lines.push(`        ${e}`);
-    if (!r.ok && r.fix) lines.push(`      fix: ${r.fix}`);
-  }
-  const failed = results.filter((r) => !r.ok).length;
-  lines.push(failed === 0 ? `all ${results.length} checks pass` : `${failed} of ${results.length} checks fail`);
-  return lines.join('\n');
-}

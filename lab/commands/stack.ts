@@ -3,17 +3,16 @@ import path from 'node:path';
 import { configFile } from '../config/files.js';
 import { renderedPath } from '../config/labdir.js';
 import { displayPath } from '../paths.js';
-import { seconds, StackFailed, stackLab, type StackResult } from '../stack.js';
+import { seconds, StackFailed, stackLab, type StackResult } from '../stack/executor.js';
 import { startRunLog } from '../logs/runlog.js';
 import { screenLink } from '../logs/screen.js';
-import { runChecks } from '../check.js';
+import { formatChecks, runChecks } from '../check/runner.js';
 import { Engine } from '../engine.js';
 import { loadLab } from '../load.js';
 import { requirePlaces } from '../config/places.js';
-import { previewStack, type Preview } from '../preview.js';
+import { previewStack, type Preview } from '../stack/preview.js';
 import { maskSecrets } from '../mask.js';
 import { SERVICES } from '../services/index.js';
-import { formatChecks } from './check.js';
 import type { Verb } from './verb.js';
 
 export const stackVerb: Verb = {

@@ -4,6 +4,39 @@ import type { ServiceDefinition } from './definition.js';
 const strongswan: ServiceDefinition<'strongswan'> = {
   name: 'strongswan',
   byDefault: true,
+  variables: [
+    {
+      name: 'STRONGSWAN_SUBNET',
+      default: '10.2.0.0/24',
+      description: 'The subnet the strongSwan peer protects (the remote site).',
+    },
+    {
+      name: 'STRONGSWAN_IP',
+      shownDefault: 'tenth address of FLOATING_RANGE (172.24.4.10)',
+      description: "The strongSwan peer's address on the public network (FLOATING_RANGE); its IKE id.",
+    },
+    {
+      name: 'STRONGSWAN_PSK',
+      shownDefault: '(generated)',
+      description: "The peer's pre-shared key; generated once per lab when unset.",
+      secret: true,
+    },
+    {
+      name: 'STRONGSWAN_IKE_VERSION',
+      default: '1',
+      description: 'IKE version of the peer (1 or 2); 1 matches a Neutron IKE policy with ike_version v1, the default.',
+    },
+    {
+      name: 'STRONGSWAN_IKE_PROPOSALS',
+      default: 'aes128-sha1-modp1536',
+      description: "IKE proposals; the default matches Neutron's default IKE policy (aes-128, sha1, group5).",
+    },
+    {
+      name: 'STRONGSWAN_ESP_PROPOSALS',
+      default: 'aes128-sha1-modp1536',
+      description: "ESP proposals; the default matches Neutron's default IPsec policy (aes-128, sha1, pfs group5).",
+    },
+  ],
   catalogVariables: (config) => ({
     FIXED_RANGE: config.peers.fixedRange,
     STRONGSWAN_SUBNET: config.peers.strongswanSubnet,

@@ -1,9 +1,9 @@
 // `lab check`, the data path: routers hosted by the L3 agent with their namespace in q-vpn
 // and their gateway reachable from the peer, and each IPsec site connection's SAs on both
 // sides (the router's charon, the strongSwan peer). Same form as the other checks.
-import { unanswered, type CheckContext, type CheckResult } from './check.js';
-import { STRONGSWAN_DEVICE_DRIVER } from './config/variables.js';
-import type { ContainerInfo } from './engine.js';
+import { STRONGSWAN_DEVICE_DRIVER } from '../config/drivers.js';
+import type { ContainerInfo } from '../engine.js';
+import { execIn, list, runningContainer, unanswered, type Check, type CheckContext, type Verdict } from './context.js';
 
 interface Router {
   id: string;
@@ -19,43 +19,16 @@ interface Connection {
   vpnservice_id: string;
 }
 
-const running = (ctx: CheckContext, service: string): ContainerInfo | undefined =>
-  ctx.containers.find((c) => c.service === service && c.state === 'running');
-
-/** A command in a container that may stop under our feet (a failing agent): never throws. */
-async function run(
-  ctx: CheckContext,
-  container: ContainerInfo,
-  cmd: string[],
-): Promise<{ exitCode: number; output: string }> {
-  try {
-    return await ctx.engine.exec(container.id, cmd);
-  } catch (error) {
-    return { exitCode: -1, output: `${container.service}: ${(error as Error).message}` };
-  }
-}
-
-async function list<T>(ctx: CheckContext, pathname: string, key: string): Promise<T[] | string> {
-  const answer = await ctx.get(pathname);
-  if (!('status' in answer) || answer.status !== 200)
-    return `GET ${ctx.api}${pathname}: ${'status' in answer ? answer.status : answer.error}`;
-  return ((answer.body as Record<string, T[]>)[key] ?? []) as T[];
-}
-
-export async function routersHosted(ctx: CheckContext): Promise<CheckResult> {
-  const id = 'routers';
-  const title = 'routers are hosted by the L3 agent on q-vpn, with their namespace there';
+async function lookRouters(ctx: CheckContext): Promise<Verdict> {
   const routers = await list<Router>(ctx, '/v2.0/routers', 'routers');
-  if (typeof routers === 'string') return unanswered(id, title, routers, 'API');
+  if (typeof routers === 'string') return unanswered(routers, 'API');
   if (routers.length === 0)
     return {
-      id,
-      title,
       ok: true,
       evidence: ['no router yet (lab stack makes router1 unless NEUTRON_CREATE_INITIAL_NETWORKS=False)'],
     };
-  const vpn = running(ctx, 'q-vpn');
-  const namespaces = vpn ? (await run(ctx, vpn, ['ip', 'netns', 'list'])).output : '';
+  const vpn = runningContainer(ctx, 'q-vpn');
+  const namespaces = vpn ? (await execIn(ctx, vpn, ['ip', 'netns', 'list'])).output : '';
   const evidence: string[] = [];
   const problems: string[] = [];
   for (const router of routers) {
@@ -77,19 +50,17 @@ export async function routersHosted(ctx: CheckContext): Promise<CheckResult> {
       );
     }
   }
-  if (problems.length === 0) return { id, title, ok: true, evidence };
+  if (problems.length === 0) return { ok: true, evidence };
   const fix = problems.includes('unhosted')
     ? 'the L3 agent has not taken the router: see the agent check above and lab logs q-vpn; then lab restart q-vpn'
     : 'the agent took the router but did not make its namespace: lab logs q-vpn shows the error (search for the router id); then lab restart q-vpn';
-  return { id, title, ok: false, evidence, fix };
+  return { ok: false, evidence, fix };
 }
 
-export async function gatewaysReachable(ctx: CheckContext): Promise<CheckResult> {
-  const id = 'gateway';
-  const title = "routers' gateways answer the strongSwan peer on the public network";
+async function lookGateways(ctx: CheckContext): Promise<Verdict> {
   const routers = await list<Router>(ctx, '/v2.0/routers', 'routers');
-  if (typeof routers === 'string') return unanswered(id, title, routers, 'API');
-  const peer = running(ctx, 'strongswan');
+  if (typeof routers === 'string') return unanswered(routers, 'API');
+  const peer = runningContainer(ctx, 'strongswan');
   const gateways = routers.flatMap((r) =>
     (r.external_gateway_info?.external_fixed_ips ?? []).map((ip) => ({
       router: r.name || r.id,
@@ -98,21 +69,19 @@ export async function gatewaysReachable(ctx: CheckContext): Promise<CheckResult>
   );
   if (!peer || gateways.length === 0)
     return {
-      id,
-      title,
       ok: true,
       evidence: [peer ? 'no router has a gateway yet' : 'strongswan is not running: nothing to ping from'],
     };
   const evidence: string[] = [];
   let failed = false;
   for (const gateway of gateways) {
-    const { exitCode } = await run(ctx, peer, ['ping', '-c', '1', '-W', '2', gateway.address]);
+    const { exitCode } = await execIn(ctx, peer, ['ping', '-c', '1', '-W', '2', gateway.address]);
     failed ||= exitCode !== 0;
     evidence.push(
       `strongswan: ping ${gateway.address} (${gateway.router}) ${exitCode === 0 ? 'answered' : 'no answer'}`,
     );
   }
-  if (!failed) return { id, title, ok: true, evidence };
+  if (!failed) return { ok: true, evidence };
   const ports = await list<{
     device_owner: string;
     status: string;
@@ -131,13 +100,13 @@ export async function gatewaysReachable(ctx: CheckContext): Promise<CheckResult>
     unbound.length > 0
       ? `the gateway port is not bound to the Linux bridge agent in q-vpn: keep linuxbridge in ${ctx.settingSource('Q_ML2_PLUGIN_MECHANISM_DRIVERS')}; then lab restart q-svc q-vpn`
       : "q-vpn's br-public is not wired to the public network: lab logs q-vpn shows the lab-vpn-agent lines; then lab restart q-vpn";
-  return { id, title, ok: false, evidence, fix };
+  return { ok: false, evidence, fix };
 }
 
 /** `ipsec status` of the charon the strongSwan driver runs in a router's namespace. */
 async function routerIpsecStatus(ctx: CheckContext, vpn: ContainerInfo, routerId: string): Promise<string> {
   const dir = `/var/lib/neutron/ipsec/${routerId}`;
-  const { output } = await run(ctx, vpn, [
+  const { output } = await execIn(ctx, vpn, [
     'ip',
     'netns',
     'exec',
@@ -150,28 +119,24 @@ async function routerIpsecStatus(ctx: CheckContext, vpn: ContainerInfo, routerId
   return output;
 }
 
-export async function ikeSas(ctx: CheckContext): Promise<CheckResult> {
-  const id = 'ike';
-  const title = 'IPsec site connections have their IKE SA and CHILD_SA on both sides';
+async function lookIke(ctx: CheckContext): Promise<Verdict> {
   const connections = await list<Connection>(ctx, '/v2.0/vpn/ipsec-site-connections', 'ipsec_site_connections');
-  if (typeof connections === 'string') return unanswered(id, title, connections, 'VPN API');
+  if (typeof connections === 'string') return unanswered(connections, 'VPN API');
   if (connections.length === 0)
-    return { id, title, ok: true, evidence: ['no ipsec-site-connection yet (lab vpn demo makes one)'] };
+    return { ok: true, evidence: ['no ipsec-site-connection yet (lab vpn demo makes one)'] };
   const drivers = ctx.lab.config.deviceDrivers.map((d) => d.value);
   if (!drivers.includes(STRONGSWAN_DEVICE_DRIVER)) {
     return {
-      id,
-      title,
       ok: true,
       evidence: [
         `not looked at: the device driver ${drivers.join(', ')} runs no charon in the router namespace; the device holds the SAs`,
       ],
     };
   }
-  const vpn = running(ctx, 'q-vpn');
-  const peer = running(ctx, 'strongswan');
+  const vpn = runningContainer(ctx, 'q-vpn');
+  const peer = runningContainer(ctx, 'strongswan');
   const peerAddress = peer?.env.STRONGSWAN_LOCAL_ID;
-  const peerSas = peer ? (await run(ctx, peer, ['swanctl', '--list-sas'])).output : '';
+  const peerSas = peer ? (await execIn(ctx, peer, ['swanctl', '--list-sas'])).output : '';
   const evidence: string[] = [];
   const fixes = new Set<string>();
   for (const connection of connections) {
@@ -214,6 +179,26 @@ export async function ikeSas(ctx: CheckContext): Promise<CheckResult> {
       fixes.add("the router's side is not up: lab logs q-vpn, and the remote device's own log");
     }
   }
-  if (fixes.size === 0) return { id, title, ok: true, evidence };
-  return { id, title, ok: false, evidence, fix: [...fixes].join('; ') };
+  if (fixes.size === 0) return { ok: true, evidence };
+  return { ok: false, evidence, fix: [...fixes].join('; ') };
 }
+
+// The data path is looked at in containers that may be failing: the runner turns a look that throws into a failure.
+export const routersHosted: Check = {
+  id: 'routers',
+  title: 'routers are hosted by the L3 agent on q-vpn, with their namespace there',
+  needs: ['q-svc'],
+  look: lookRouters,
+};
+export const gatewaysReachable: Check = {
+  id: 'gateway',
+  title: "routers' gateways answer the strongSwan peer on the public network",
+  needs: ['q-svc'],
+  look: lookGateways,
+};
+export const ikeSas: Check = {
+  id: 'ike',
+  title: 'IPsec site connections have their IKE SA and CHILD_SA on both sides',
+  needs: ['q-svc'],
+  look: lookIke,
+};
