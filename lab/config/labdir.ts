@@ -57,6 +57,8 @@ function ownNames(labDir: string): string[] {
   const follower = Object.values(followerPaths(labDir)).map((f) => path.basename(f));
   return [
     LAB_DIR_MARKER,
+    // A run making the directory right now: its marker is being written (seen by a second first run).
+    `${LAB_DIR_MARKER}.partial`,
     PASSWORDS_FILE,
     `${PASSWORDS_FILE}.partial`,
     ...follower,

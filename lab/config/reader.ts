@@ -7,7 +7,7 @@ import type { LocalrcInput } from '../localrc/source.js';
 import { hasControl, listControls, showControls } from './control.js';
 import { isCidr, networkOf } from './ipv4.js';
 import type { Origin } from './origin.js';
-import { isSecretName, isWordList } from './variables.js';
+import { defaultOf, isSecretName, isWordList } from './variables.js';
 
 export interface Setting<T> {
   value: T;
@@ -65,7 +65,8 @@ export class VariableReader {
     return false;
   }
 
-  read(name: string, fallback: string, note?: string): string {
+  /** A value as given, else `fallback` (by default the variable's own default, from its spec). */
+  read(name: string, fallback = defaultOf(name), note?: string): string {
     const raw = this.evaluated.values.get(name);
     if (raw !== undefined && !this.oneLine(name, raw, fallback)) return fallback;
     const unset = raw === undefined || raw === '';
@@ -75,7 +76,7 @@ export class VariableReader {
     return value;
   }
 
-  integer(name: string, fallback: string, min: number, max: number): number {
+  integer(name: string, min: number, max: number, fallback = defaultOf(name)): number {
     const value = this.read(name, fallback);
     if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
       this.problem(
@@ -88,7 +89,7 @@ export class VariableReader {
   }
 
   /** An IPv4 network, as written: Docker and Neutron would take the network it falls in, so host bits are refused. */
-  cidr(name: string, fallback: string): string {
+  cidr(name: string, fallback = defaultOf(name)): string {
     const value = this.read(name, fallback);
     if (!isCidr(value)) this.problem(name, `${name}="${value}" is not an IPv4 network like ${fallback}`);
     else if (networkOf(value) !== value)

@@ -5,7 +5,7 @@ import { InputError, type Problem } from '../errors.js';
 import { CONFIG_FILES, type ConfigFileId, type ConfigFileSpec } from './files.js';
 import { groupEntries, IniDocument, type OptionValue } from './ini.js';
 import { formatOrigin, isExplicit, placeOf, type Origin } from './origin.js';
-import { DEFAULT_SERVICE_PROVIDER } from './variables.js';
+import { DEFAULT_SERVICE_PROVIDER } from './drivers.js';
 import type { LabConfig } from './resolve.js';
 import { agentExtensions, deviceDriverProblem, duplicateDefaults, hasVpnPlugin, parseServiceProvider } from './vpn.js';
 

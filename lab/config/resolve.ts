@@ -24,14 +24,8 @@ import { VariableReader, type SecretSource, type Setting } from './reader.js';
 
 export type { SecretSource, Setting } from './reader.js';
 import { aliasWords, classifyService, DEFAULT_SERVICES, LAB_SERVICES, type ServiceName } from './services.js';
-import {
-  DEFAULT_SERVICE_PROVIDER,
-  DEVICE_DRIVER_FOR_PACKAGE,
-  FILE_VARIABLES,
-  VARIABLES,
-  isSecretName,
-  type IpsecPackage,
-} from './variables.js';
+import { DEVICE_DRIVER_FOR_PACKAGE, type IpsecPackage } from './drivers.js';
+import { defaultOf, FILE_VARIABLES, VARIABLES, isSecretName, type VariableSpec } from './variables.js';
 import { deviceDriverProblem, duplicateDefaults, parseServiceProvider, type ServiceProvider } from './vpn.js';
 
 export interface PluginSpec {
@@ -129,14 +123,15 @@ export function resolveConfig(
   const places = resolvePlaces(r);
   const services = resolveEnabled(r);
   const credentials = {
-    databaseUser: serviceCan(r, 'DATABASE_USER', r.read('DATABASE_USER', 'root')),
+    databaseUser: serviceCan(r, 'DATABASE_USER', r.read('DATABASE_USER')),
     databasePassword: serviceCan(r, 'DATABASE_PASSWORD', r.secret('DATABASE_PASSWORD', places.labDir)),
-    rabbitUser: r.read('RABBIT_USERID', 'stackrabbit'),
+    rabbitUser: r.read('RABBIT_USERID'),
     rabbitPassword: r.secret('RABBIT_PASSWORD', places.labDir),
   };
-  const qPort = r.integer('Q_PORT', '9696', 1, 65535);
+  const qPort = r.integer('Q_PORT', 1, 65535);
   const neutron = resolveNeutron(r);
   const { networks, peers } = resolveAddresses(r, places.labDir);
+  const otherSecrets = readByTheirSpec(r, VARIABLES, places.labDir);
   crossChecks(r);
   const plugins = resolvePlugins(evaluated, input, r.problems, r.warnings);
   const postConfig = resolvePostConfig(input, evaluated, r.problems, r.warnings);
@@ -166,10 +161,28 @@ export function resolveConfig(
       credentials.rabbitPassword,
       peers.strongswanPsk,
       peers.csrPassword,
+      ...otherSecrets,
     ]),
     newSecrets: r.generated,
     warnings: r.warnings,
   };
+}
+
+/**
+ * The variables no code above reads (a new service's own, from its file in lab/services/):
+ * read by their spec, a secret generated and kept, a published port checked, so that they
+ * reach `lab config`, the catalog (through `settings`) and the masking without a line here.
+ * Returns their secret values.
+ */
+export function readByTheirSpec(r: VariableReader, specs: readonly VariableSpec[], labDir: string): string[] {
+  const secrets: string[] = [];
+  for (const spec of specs) {
+    if (r.settings[spec.name]) continue;
+    if (spec.secret) secrets.push(serviceCan(r, spec.name, r.secret(spec.name, labDir)));
+    else if (spec.published) r.integer(spec.name, 1, 65535, spec.default ?? '');
+    else r.read(spec.name, spec.default ?? '');
+  }
+  return secrets;
 }
 
 /** A value the service itself cannot take (credentials.ts), refused naming the variable. */
@@ -181,7 +194,7 @@ function serviceCan(r: VariableReader, name: string, value: string): string {
 
 function resolvePlaces(r: VariableReader) {
   const topDir = r.input.topDir;
-  const labName = r.read('LAB_NAME', 'lab');
+  const labName = r.read('LAB_NAME');
   if (!/^[a-z0-9][a-z0-9_.-]{0,39}$/.test(labName)) {
     r.problem(
       'LAB_NAME',
@@ -190,10 +203,10 @@ function resolvePlaces(r: VariableReader) {
   }
   const labDir = path.resolve(topDir, r.read('LAB_DIR', path.join(topDir, '.lab', labName)));
   r.settings.LAB_DIR = { value: labDir, origin: r.originOrDefault('LAB_DIR') };
-  const baseImage = r.read('LAB_BASE_IMAGE', 'debian:bookworm-slim');
-  const screenLogDir = path.resolve(topDir, r.read('SCREEN_LOGDIR', './logs'));
+  const baseImage = r.read('LAB_BASE_IMAGE');
+  const screenLogDir = path.resolve(topDir, r.read('SCREEN_LOGDIR'));
   const logFile = r.read('LOGFILE', '');
-  const logDays = r.integer('LOGDAYS', '7', 0, 36500);
+  const logDays = r.integer('LOGDAYS', 0, 36500);
   return {
     labName,
     labDir,
@@ -221,19 +234,19 @@ function resolveEnabled(r: VariableReader): { enabled: ServiceName[]; ignored: s
 
 /** What neutron-server and the agents are told: plugins, drivers, the VPN providers and device drivers. */
 function resolveNeutron(r: VariableReader) {
-  const pluginClasses = r.read('Q_SERVICE_PLUGIN_CLASSES', 'router,vpnaas');
+  const pluginClasses = r.read('Q_SERVICE_PLUGIN_CLASSES');
   const servicePluginClasses = {
     value: splitList(pluginClasses, ','),
     origin: r.originOrDefault('Q_SERVICE_PLUGIN_CLASSES'),
   };
-  const mechanismDrivers = splitList(r.read('Q_ML2_PLUGIN_MECHANISM_DRIVERS', 'linuxbridge'), ',');
+  const mechanismDrivers = splitList(r.read('Q_ML2_PLUGIN_MECHANISM_DRIVERS'), ',');
   if (!mechanismDrivers.includes('linuxbridge')) {
     r.warnings.push({
       where: r.whereOf('Q_ML2_PLUGIN_MECHANISM_DRIVERS'),
       message: `without linuxbridge no port binds to the Linux bridge agent in q-vpn: routers get no wired gateway and no tunnel comes up (write Q_ML2_PLUGIN_MECHANISM_DRIVERS=linuxbridge)`,
     });
   }
-  const debug = /^(true|yes|1)$/i.test(r.read('ENABLE_DEBUG_LOG_LEVEL', 'True'));
+  const debug = /^(true|yes|1)$/i.test(r.read('ENABLE_DEBUG_LOG_LEVEL'));
   if (!debug) {
     r.warnings.push({
       where: r.whereOf('ENABLE_DEBUG_LOG_LEVEL'),
@@ -241,7 +254,7 @@ function resolveNeutron(r: VariableReader) {
         'the agent logs "Loaded VPNaaS device driver" at DEBUG level only: with debug off, lab cannot see your device driver load (lab stack waits for the agent alive only)',
     });
   }
-  const ipsec = r.read('IPSEC_PACKAGE', 'strongswan');
+  const ipsec = r.read('IPSEC_PACKAGE');
   let ipsecPackage: IpsecPackage = 'strongswan';
   if (ipsec === 'strongswan' || ipsec === 'libreswan') ipsecPackage = ipsec;
   else
@@ -250,7 +263,7 @@ function resolveNeutron(r: VariableReader) {
       `IPSEC_PACKAGE="${ipsec}" is not supported: write IPSEC_PACKAGE=strongswan or IPSEC_PACKAGE=libreswan`,
     );
   const serviceProviders = resolveProviders(
-    r.read('NEUTRON_VPNAAS_SERVICE_PROVIDER', DEFAULT_SERVICE_PROVIDER),
+    r.read('NEUTRON_VPNAAS_SERVICE_PROVIDER'),
     r.settings.NEUTRON_VPNAAS_SERVICE_PROVIDER?.origin,
     r.whereOf('NEUTRON_VPNAAS_SERVICE_PROVIDER'),
     r.problems,
@@ -272,7 +285,7 @@ function resolveNeutron(r: VariableReader) {
 
 /** The lab's networks and the VPN peers on them. */
 function resolveAddresses(r: VariableReader, labDir: string) {
-  const floatingRange = r.cidr('FLOATING_RANGE', '172.24.4.0/24');
+  const floatingRange = r.cidr('FLOATING_RANGE');
   const floatingOk = isCidr(floatingRange) && Number(floatingRange.split('/')[1]) <= 28;
   if (isCidr(floatingRange) && !floatingOk)
     r.problem(
@@ -294,10 +307,10 @@ function resolveAddresses(r: VariableReader, labDir: string) {
   inDockerHalf('STRONGSWAN_IP', strongswanIp);
   const publicGateway = r.read('PUBLIC_NETWORK_GATEWAY', nthAddress(publicSplit.docker, 1));
   inDockerHalf('PUBLIC_NETWORK_GATEWAY', publicGateway);
-  const ikeVersion = r.read('STRONGSWAN_IKE_VERSION', '1');
+  const ikeVersion = r.read('STRONGSWAN_IKE_VERSION');
   if (ikeVersion !== '1' && ikeVersion !== '2')
     r.problem('STRONGSWAN_IKE_VERSION', `STRONGSWAN_IKE_VERSION="${ikeVersion}": write 1 or 2`);
-  const fixedRange = r.cidr('FIXED_RANGE', '10.0.0.0/24');
+  const fixedRange = r.cidr('FIXED_RANGE');
   const privateGateway = r.read('NETWORK_GATEWAY', isCidr(fixedRange) ? nthAddress(fixedRange, 1) : '10.0.0.1');
   if (!isAddress(privateGateway) || (isCidr(fixedRange) && !inNetwork(privateGateway, fixedRange))) {
     r.problem(
@@ -305,7 +318,7 @@ function resolveAddresses(r: VariableReader, labDir: string) {
       `NETWORK_GATEWAY="${privateGateway}" must be an address in FIXED_RANGE (${fixedRange}), e.g. ${isCidr(fixedRange) ? nthAddress(fixedRange, 1) : '10.0.0.1'}`,
     );
   }
-  const createInitial = r.read('NEUTRON_CREATE_INITIAL_NETWORKS', 'True');
+  const createInitial = r.read('NEUTRON_CREATE_INITIAL_NETWORKS');
   if (!/^(true|false|yes|no|1|0)$/i.test(createInitial))
     r.problem(
       'NEUTRON_CREATE_INITIAL_NETWORKS',
@@ -321,39 +334,32 @@ function resolveAddresses(r: VariableReader, labDir: string) {
   const peers = {
     fixedRange,
     floatingRange,
-    strongswanSubnet: r.cidr('STRONGSWAN_SUBNET', '10.2.0.0/24'),
+    strongswanSubnet: r.cidr('STRONGSWAN_SUBNET'),
     strongswanIp,
     strongswanPsk: serviceCan(r, 'STRONGSWAN_PSK', r.secret('STRONGSWAN_PSK', labDir)),
     ikeVersion: (ikeVersion === '2' ? '2' : '1') as '1' | '2',
-    ikeProposals: r.read('STRONGSWAN_IKE_PROPOSALS', 'aes128-sha1-modp1536'),
-    espProposals: r.read('STRONGSWAN_ESP_PROPOSALS', 'aes128-sha1-modp1536'),
-    csrPort: r.integer('CSR_PORT', '55443', 1, 65535),
-    csrUsername: r.read('CSR_USERNAME', 'stack'),
+    ikeProposals: r.read('STRONGSWAN_IKE_PROPOSALS'),
+    espProposals: r.read('STRONGSWAN_ESP_PROPOSALS'),
+    csrPort: r.integer('CSR_PORT', 1, 65535),
+    csrUsername: r.read('CSR_USERNAME'),
     csrPassword: r.secret('CSR_PASSWORD', labDir),
-    csrTokenLifetime: r.integer('CSR_TOKEN_LIFETIME', '900', 1, 86400),
+    csrTokenLifetime: r.integer('CSR_TOKEN_LIFETIME', 1, 86400),
   };
   return { networks, peers };
 }
 
 /** Settings that are fine alone and clash together: overlapping ranges, one port twice. */
 function crossChecks(r: VariableReader): void {
-  const named = (name: string, fallback: string): Named => ({
+  const named = (name: string, fallback = defaultOf(name)): Named => ({
     name,
     value: r.settings[name]?.value ?? fallback,
     fallback,
     explicit: isExplicit(r.originOf(name)),
     where: r.whereOf(name),
   });
-  overlappingRanges(
-    [
-      named('FIXED_RANGE', '10.0.0.0/24'),
-      named('STRONGSWAN_SUBNET', '10.2.0.0/24'),
-      named('FLOATING_RANGE', '172.24.4.0/24'),
-    ],
-    r.problems,
-  );
+  overlappingRanges([named('FIXED_RANGE'), named('STRONGSWAN_SUBNET'), named('FLOATING_RANGE')], r.problems);
   samePorts(
-    VARIABLES.filter((v) => v.published).map((v) => named(v.name, v.shownDefault)),
+    VARIABLES.filter((v) => v.published).map((v) => named(v.name)),
     r.problems,
   );
 }

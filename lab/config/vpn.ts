@@ -1,7 +1,7 @@
 // The two VPN driver settings users get wrong, checked before anything starts:
 // `service_provider` (neutron-server) and `vpn_device_driver` (the VPN agent).
 import type { IniDocument } from './ini.js';
-import { DEFAULT_SERVICE_PROVIDER, STRONGSWAN_DEVICE_DRIVER } from './variables.js';
+import { DEFAULT_SERVICE_PROVIDER, STRONGSWAN_DEVICE_DRIVER } from './drivers.js';
 
 export interface ServiceProvider {
   serviceType: string;
