@@ -16,11 +16,11 @@ import { plumbedInQVpn, ROUTER, waitRouterWired } from '../lab/neutron/networks.
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { catalogVariables, loadCatalog } from '../lab/catalog.js';
+import { catalogVariables, loadCatalog } from '../lab/stack/catalog.js';
 import { Engine } from '../lab/engine.js';
 import { loadLab } from '../lab/load.js';
 import { packagePath } from '../lab/paths.js';
-import { waitReady } from '../lab/stack.js';
+import { waitReady } from '../lab/stack/executor.js';
 
 const run = promisify(execFile);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -121,63 +121,52 @@ async function restartToDriverLoaded(cwd: string): Promise<number> {
   return elapsed;
 }
 
-// eslint-disable-next-line max-lines-per-function -- its measures are to be split out (issue 12)
-async function main(): Promise<void> {
-  const port = await freePort();
-  const name = `bench${process.pid}`;
-  const cwd = scratch({
-    localrc: `LAB_NAME=${name}\nQ_PORT=${port}\nENABLED_SERVICES=mysql,rabbit,q-svc,q-vpn\nSCREEN_LOGDIR=./logs\n`,
-  });
-  const times: Record<string, number[]> = {
-    cold: [],
-    warm: [],
-    noop: [],
-    unstack: [],
-    critical: [],
-    ratio: [],
-    restart: [],
-    rawRestart: [],
-    restartRatio: [],
-    driverLoaded: [],
-  };
-  const perService: Record<string, number[]> = {};
-  try {
-    for (let i = 0; i < COLD_RUNS; i++) {
-      await lab(cwd, ['clean', '--images']);
-      times.cold?.push((await stack(cwd)).ms);
-      console.error(`cold ${i + 1}/${COLD_RUNS}: ${s(times.cold?.at(-1) ?? 0)}`);
-    }
-    for (let i = 0; i < RUNS; i++) {
-      await lab(cwd, ['clean']);
-      const warm = await stack(cwd);
-      const critical = criticalPath(warm.outcome);
-      times.warm?.push(warm.ms);
-      times.critical?.push(critical);
-      times.ratio?.push(warm.ms / critical);
-      for (const service of warm.outcome.services) (perService[service.service] ??= []).push(service.readyMs);
-      (perService['initial networks, router1 wired'] ??= []).push(warm.outcome.networksMs);
-      times.noop?.push((await stack(cwd)).ms);
-      times.unstack?.push((await lab(cwd, ['unstack'])).ms);
-      console.error(
-        `run ${i + 1}/${RUNS}: warm ${s(warm.ms)}, critical path ${s(critical)}, no-op ${s(times.noop?.at(-1) ?? 0)}, unstack ${s(times.unstack?.at(-1) ?? 0)}`,
-      );
-    }
-    await stack(cwd);
-    for (let i = 0; i < RUNS; i++) {
-      const labRestart = (await lab(cwd, ['restart', 'q-svc', 'q-vpn'])).ms;
-      const raw = await rawRestart(cwd, ['q-svc', 'q-vpn']);
-      times.restart?.push(labRestart);
-      times.rawRestart?.push(raw);
-      times.restartRatio?.push(labRestart / raw);
-      times.driverLoaded?.push(await restartToDriverLoaded(cwd));
-      console.error(
-        `restart ${i + 1}/${RUNS}: lab restart ${s(labRestart)}, raw docker restart + wait ${s(raw)}, lab restart q-vpn to driver loaded ${s(times.driverLoaded?.at(-1) ?? 0)}`,
-      );
-    }
-  } finally {
-    await lab(cwd, ['clean']).catch(() => undefined);
-    removeScratch(cwd);
+type Times = Record<string, number[]>;
+
+async function measureCold(cwd: string, times: Times): Promise<void> {
+  for (let i = 0; i < COLD_RUNS; i++) {
+    await lab(cwd, ['clean', '--images']);
+    (times.cold ??= []).push((await stack(cwd)).ms);
+    console.error(`cold ${i + 1}/${COLD_RUNS}: ${s(times.cold.at(-1) ?? 0)}`);
   }
+}
+
+/** Warm stack (images there, nothing up) against its critical path, then a no-op stack and unstack. */
+async function measureWarm(cwd: string, times: Times, perService: Times): Promise<void> {
+  for (let i = 0; i < RUNS; i++) {
+    await lab(cwd, ['clean']);
+    const warm = await stack(cwd);
+    const critical = criticalPath(warm.outcome);
+    (times.warm ??= []).push(warm.ms);
+    (times.critical ??= []).push(critical);
+    (times.ratio ??= []).push(warm.ms / critical);
+    for (const service of warm.outcome.services) (perService[service.service] ??= []).push(service.readyMs);
+    (perService['initial networks, router1 wired'] ??= []).push(warm.outcome.networksMs);
+    (times.noop ??= []).push((await stack(cwd)).ms);
+    (times.unstack ??= []).push((await lab(cwd, ['unstack'])).ms);
+    console.error(
+      `run ${i + 1}/${RUNS}: warm ${s(warm.ms)}, critical path ${s(critical)}, no-op ${s(times.noop.at(-1) ?? 0)}, unstack ${s(times.unstack.at(-1) ?? 0)}`,
+    );
+  }
+}
+
+/** `lab restart q-svc q-vpn` against a raw docker restart with the same waits, and q-vpn's restart to its driver line. */
+async function measureRestart(cwd: string, times: Times): Promise<void> {
+  await stack(cwd);
+  for (let i = 0; i < RUNS; i++) {
+    const labRestart = (await lab(cwd, ['restart', 'q-svc', 'q-vpn'])).ms;
+    const raw = await rawRestart(cwd, ['q-svc', 'q-vpn']);
+    (times.restart ??= []).push(labRestart);
+    (times.rawRestart ??= []).push(raw);
+    (times.restartRatio ??= []).push(labRestart / raw);
+    (times.driverLoaded ??= []).push(await restartToDriverLoaded(cwd));
+    console.error(
+      `restart ${i + 1}/${RUNS}: lab restart ${s(labRestart)}, raw docker restart + wait ${s(raw)}, lab restart q-vpn to driver loaded ${s(times.driverLoaded.at(-1) ?? 0)}`,
+    );
+  }
+}
+
+function report(times: Times, perService: Times): void {
   const m = (key: string) => median(times[key] ?? []);
   console.log(`lab stack benchmark (medians; ${RUNS} runs, ${COLD_RUNS} cold)`);
   console.log(`  cold stack (no lab images)       ${s(m('cold'))}`);
@@ -207,6 +196,25 @@ async function main(): Promise<void> {
       perServiceMs: Object.fromEntries(Object.entries(perService).map(([k, v]) => [k, median(v)])),
     }),
   );
+}
+
+async function main(): Promise<void> {
+  const port = await freePort();
+  const name = `bench${process.pid}`;
+  const cwd = scratch({
+    localrc: `LAB_NAME=${name}\nQ_PORT=${port}\nENABLED_SERVICES=mysql,rabbit,q-svc,q-vpn\nSCREEN_LOGDIR=./logs\n`,
+  });
+  const times: Times = {};
+  const perService: Times = {};
+  try {
+    await measureCold(cwd, times);
+    await measureWarm(cwd, times, perService);
+    await measureRestart(cwd, times);
+  } finally {
+    await lab(cwd, ['clean']).catch(() => undefined);
+    removeScratch(cwd);
+  }
+  report(times, perService);
 }
 
 await main();

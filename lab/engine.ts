@@ -5,7 +5,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { OperationError } from './errors.js';
 import { LABEL } from './labels.js';
 import { DockerLogLines, LineSplitter } from './logs/lines.js';
-import type { NetworkIpam } from './catalog.js';
+import type { NetworkIpam } from './stack/catalog.js';
 import { isCidr, overlaps } from './config/ipv4.js';
 
 export type ContainerCreate = Docker.ContainerCreateOptions;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CATALOG_FILE, loadCatalog, parseCatalog } from '../lab/catalog.js';
+import { CATALOG_FILE, loadCatalog, parseCatalog } from '../lab/stack/catalog.js';
 import { InputError } from '../lab/errors.js';
 
 const vars = {

@@ -9,7 +9,7 @@ import {
   MADE_BASE_IMAGE,
   presentBaseImage,
   serviceImages,
-} from '../lab/images.js';
+} from '../lab/stack/images.js';
 import { packagePath } from '../lab/paths.js';
 
 /** An engine holding `images` (ref -> id); a pull of one in `pullable` succeeds. */

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { freeNetworkLike, inNetwork, nthAddress, overlaps, splitPublicRange } from '../lab/config/ipv4.js';
 import { loadLab } from '../lab/load.js';
 import { initialNetworks } from '../lab/neutron/networks.js';
-import { subnetAdvice } from '../lab/subnets.js';
+import { subnetAdvice } from '../lab/stack/subnets.js';
 import { hostAddressFor } from '../lab/vpn/demo.js';
 import { removeScratch, scratch } from './helpers.js';
 

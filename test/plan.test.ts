@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { catalogVariables, loadCatalog, parseCatalog } from '../lab/catalog.js';
+import { catalogVariables, loadCatalog, parseCatalog } from '../lab/stack/catalog.js';
 import { InputError } from '../lab/errors.js';
 import { renderedPath } from '../lab/config/labdir.js';
 import { LABEL } from '../lab/labels.js';
 import { loadLab, type LoadedLab } from '../lab/load.js';
-import { planLab, startOrder } from '../lab/plan.js';
+import { planLab, startOrder } from '../lab/stack/plan.js';
 import { cleanEnv, removeScratch, scratch } from './helpers.js';
 
 const dirs: string[] = [];

@@ -4,12 +4,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { catalogVariables, loadCatalog } from '../lab/catalog.js';
+import { catalogVariables, loadCatalog } from '../lab/stack/catalog.js';
 import { renderedPath } from '../lab/config/labdir.js';
 import { LABEL } from '../lab/labels.js';
 import { loadLab, type LoadedLab } from '../lab/load.js';
-import { planLab, type Plan, type ServicePlan } from '../lab/plan.js';
-import { reconcile, reconcileNetworks, type ObservedContainer, type ServiceStep } from '../lab/reconcile.js';
+import { planLab, type Plan, type ServicePlan } from '../lab/stack/plan.js';
+import { reconcile, reconcileNetworks, type ObservedContainer, type ServiceStep } from '../lab/stack/reconcile.js';
 import { cleanEnv, removeScratch, scratch } from './helpers.js';
 
 const dirs: string[] = [];

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ContainerInfo, Engine } from '../lab/engine.js';
-import { completed, NotReady, running, type WaitContext } from '../lab/waits.js';
+import { completed, NotReady, running, type WaitContext } from '../lab/stack/waits.js';
 
 /** An engine whose one container goes through `states` (one per inspect, the last kept). */
 function fakeEngine(states: Partial<ContainerInfo>[]): Engine {

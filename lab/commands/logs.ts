@@ -1,7 +1,7 @@
 // `lab logs SVC... [-f] [-n N] [--since DURATION]`: the screen logs of services, from
 // $SCREEN_LOGDIR, several interleaved by time with a name prefix; `-f` follows them across
 // restarts until interrupted. A stopped (or unstacked) service still shows its log.
-import { catalogVariables, loadCatalog } from '../catalog.js';
+import { catalogVariables, loadCatalog } from '../stack/catalog.js';
 import { SERVICE_ALIASES } from '../config/services.js';
 import { UsageError } from '../errors.js';
 import { loadLab } from '../load.js';

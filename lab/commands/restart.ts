@@ -4,7 +4,7 @@
 import { aliasWords, SERVICE_ALIASES, LAB_SERVICES } from '../config/services.js';
 import { UsageError } from '../errors.js';
 import { startRunLog } from '../logs/runlog.js';
-import { seconds, stackLab } from '../stack.js';
+import { seconds, stackLab } from '../stack/executor.js';
 import type { Verb } from './verb.js';
 
 export const restartVerb: Verb = {

@@ -2,7 +2,7 @@
 // whether its config is current or stale against the localrc now; then, once for the lab,
 // whether its log follower runs and what went wrong for it.
 import { Engine } from '../engine.js';
-import { followerReport, labDirOf, labStatus, type FollowerReport, type ServiceStatus } from '../status.js';
+import { followerReport, labDirOf, labStatus, type FollowerReport, type ServiceStatus } from '../stack/status.js';
 import { LAB_OPTION, resolveProject } from './project.js';
 import type { Verb } from './verb.js';
 

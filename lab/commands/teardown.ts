@@ -2,7 +2,7 @@
 import { Engine } from '../engine.js';
 import { displayPath } from '../paths.js';
 import { withLabLock } from '../lock.js';
-import { cleanLab, unstackLab, type Teardown } from '../teardown.js';
+import { cleanLab, unstackLab, type Teardown } from '../stack/teardown.js';
 import { LAB_OPTION, resolveProject } from './project.js';
 import type { Verb } from './verb.js';
 

@@ -81,7 +81,6 @@ interface DemoLab {
  */
 const DEMO_ACTIVE_MS = 180_000;
 
-// eslint-disable-next-line max-lines-per-function -- its steps are to be split out (issue 12)
 export async function runDemo(
   engine: Engine,
   project: string,
@@ -96,14 +95,32 @@ export async function runDemo(
     say,
   );
   await requireProvider(lab, driver);
-  const router = await lab.api.findByName('routers', ROUTER);
-  if (!router)
+  if (!(await lab.api.findByName('routers', ROUTER)))
     throw new OperationError(
       `no router ${ROUTER} in Neutron: lab stack makes it (unless NEUTRON_CREATE_INITIAL_NETWORKS=False)`,
     );
-
   say(`Creating the VPN with the OpenStack client (as \`lab openstack ...\`), driver: ${driver}`);
   const host = driver === 'reference' ? await ensureHost(lab) : undefined;
+  const { service, connection, createdAt } = await ensureVpn(lab);
+
+  say(`Waiting for ACTIVE (at most ${timeoutMs / 1000} s):`);
+  const statuses = await waitActive(lab, service.id, connection.id, createdAt, timeoutMs);
+  const activeAfterMs = Date.now() - createdAt;
+  say(
+    `Connection ${DEMO_NAMES.connection} and service ${DEMO_NAMES.service} ACTIVE, ${(activeAfterMs / 1000).toFixed(1)} s after the connection was created`,
+  );
+  const result: DemoResult = {
+    connectionId: connection.id,
+    activeAfterMs,
+    statuses,
+    ...(await acrossTheTunnel(lab, host)),
+  };
+  sayMade(lab, host);
+  return result;
+}
+
+/** The IKE and IPsec policies, the VPN service on router1 and the connection to the peer: found by name, else made. */
+async function ensureVpn(lab: DemoLab): Promise<{ service: Resource; connection: Resource; createdAt: number }> {
   await ensureResource(lab, 'vpn/ikepolicies', DEMO_NAMES.ikePolicy, [
     'vpn',
     'ike',
@@ -150,31 +167,26 @@ export async function runDemo(
     '--peer-cidr',
     lab.peer.subnet,
   ]);
+  return { service, connection, createdAt };
+}
 
-  say(`Waiting for ACTIVE (at most ${timeoutMs / 1000} s):`);
-  const statuses = await waitActive(lab, service.id, connection.id, createdAt, timeoutMs);
-  const activeAfterMs = Date.now() - createdAt;
-  say(
-    `Connection ${DEMO_NAMES.connection} and service ${DEMO_NAMES.service} ACTIVE, ${(activeAfterMs / 1000).toFixed(1)} s after the connection was created`,
+/** What the tunnel shows once ACTIVE: with strongSwan, its SAs and a ping across; with the CSR, the device's state. */
+async function acrossTheTunnel(lab: DemoLab, host: Host | undefined): Promise<Partial<DemoResult>> {
+  if (host) return { peerSas: await peerSas(lab), ping: await pingAcross(lab, host) };
+  const csr = await csrSummary(lab);
+  lab.say(
+    `CSR simulator: ${csr.keyrings} keyring, ${csr.ikePolicies} IKE policy, ${csr.ipsecPolicies} IPsec policy, ${csr.tunnels} tunnel, ${csr.routes} route; sessions: ${csr.sessions.map((s) => `${s['vpn-interface-name']} ${s.status}`).join(', ') || 'none'}`,
   );
+  return { csr };
+}
 
-  const result: DemoResult = { connectionId: connection.id, activeAfterMs, statuses };
-  if (driver === 'reference' && host) {
-    result.peerSas = await peerSas(lab);
-    result.ping = await pingAcross(lab, host);
-  } else {
-    result.csr = await csrSummary(lab);
-    say(
-      `CSR simulator: ${result.csr.keyrings} keyring, ${result.csr.ikePolicies} IKE policy, ${result.csr.ipsecPolicies} IPsec policy, ${result.csr.tunnels} tunnel, ${result.csr.routes} route; sessions: ${result.csr.sessions.map((s) => `${s['vpn-interface-name']} ${s.status}`).join(', ') || 'none'}`,
-    );
-  }
-  say('');
-  say(
+function sayMade(lab: DemoLab, host: Host | undefined): void {
+  lab.say('');
+  lab.say(
     `Made: IKE policy ${DEMO_NAMES.ikePolicy}, IPsec policy ${DEMO_NAMES.ipsecPolicy}, VPN service ${DEMO_NAMES.service} on ${ROUTER}, connection ${DEMO_NAMES.connection} to ${lab.peer.address} (peer CIDR ${lab.peer.subnet})${host ? `, host ${DEMO_NAMES.host} ${host.address} behind ${ROUTER}` : ''}`,
   );
-  say('See it:   npx lab openstack vpn ipsec site connection list');
-  say('Delete:   npx lab vpn demo --delete');
-  return result;
+  lab.say('See it:   npx lab openstack vpn ipsec site connection list');
+  lab.say('Delete:   npx lab vpn demo --delete');
 }
 
 export async function deleteDemo(engine: Engine, project: string, say: (line: string) => void): Promise<string[]> {

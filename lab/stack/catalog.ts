@@ -4,11 +4,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { InputError, ProblemList } from './errors.js';
-import type { LabConfig } from './config/resolve.js';
-import { LAB_SERVICES, type ServiceName } from './config/services.js';
-import { SERVICES } from './services/index.js';
-import { packagePath } from './paths.js';
+import { InputError, ProblemList } from '../errors.js';
+import type { LabConfig } from '../config/resolve.js';
+import { LAB_SERVICES, type ServiceName } from '../config/services.js';
+import { SERVICES } from '../services/index.js';
+import { packagePath } from '../paths.js';
 
 export const CATALOG_FILE = packagePath('compose', 'lab.yaml');
 

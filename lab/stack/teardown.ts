@@ -1,9 +1,9 @@
 // `lab unstack` and `lab clean`: everything is found by the lab's labels, so they work on
 // a half-created lab and after the localrc changed or vanished.
-import { cleanLabDir, type LabDirCleaning } from './config/labdir.js';
-import type { Engine } from './engine.js';
-import { LABEL } from './labels.js';
-import { stopFollower } from './logs/control.js';
+import { cleanLabDir, type LabDirCleaning } from '../config/labdir.js';
+import type { Engine } from '../engine.js';
+import { LABEL } from '../labels.js';
+import { stopFollower } from '../logs/control.js';
 
 const STOP_SECONDS = 10;
 

@@ -7,10 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import tmp from 'tmp';
-import type { Engine } from './engine.js';
-import { OperationError } from './errors.js';
-import { LABEL } from './labels.js';
-import { packagePath } from './paths.js';
+import type { Engine } from '../engine.js';
+import { OperationError } from '../errors.js';
+import { LABEL } from '../labels.js';
+import { packagePath } from '../paths.js';
 
 /** What lab tags the base it makes itself, so it is found again instead of made twice. */
 export const MADE_BASE_IMAGE = 'lab-base/debian:bookworm';

@@ -2,9 +2,9 @@
 // images the engine has (none is pulled, made or built), the plan, and reconcile's steps.
 // `lab stack --dry-run` prints it.
 import { catalogVariables, loadCatalog } from './catalog.js';
-import type { Engine } from './engine.js';
+import type { Engine } from '../engine.js';
 import { presentBaseImage, serviceImages, type BaseImage } from './images.js';
-import type { LoadedLab } from './load.js';
+import type { LoadedLab } from '../load.js';
 import { mountedContents } from './mounted.js';
 import { planLab, type Plan } from './plan.js';
 import { reconcile, reconcileNetworks, type NetworkStep, type ServiceStep } from './reconcile.js';

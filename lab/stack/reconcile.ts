@@ -1,7 +1,7 @@
 // Deciding what `lab stack` and `lab restart` do, apart from doing it (docker compose's
 // reconcile and executor): from the plan and what the engine reports, the steps, each with
-// its cause. Pure: the executor (stack.ts) runs the steps, `lab stack --dry-run` prints them.
-import { LABEL } from './labels.js';
+// its cause. Pure: the executor (executor.ts) runs the steps, `lab stack --dry-run` prints them.
+import { LABEL } from '../labels.js';
 import type { ConfigParts, Plan, ServicePlan } from './plan.js';
 
 export type StepAction = 'create' | 'recreate' | 'start' | 'restart' | 'keep' | 'remove';

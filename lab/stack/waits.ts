@@ -1,12 +1,12 @@
 // Small wait strategies, as testcontainers has them: each resolves when its service is
 // ready, and fails at its bound (or at once, when the container has exited) with a message
 // naming the service and showing its last log lines.
-import type { Engine } from './engine.js';
-import { OperationError } from './errors.js';
-import { get } from './http.js';
-import { aliveSince, type Agent } from './neutron/agents.js';
-import { NeutronClient, PROBE_BOUND } from './neutron/client.js';
-import { poll } from './poll.js';
+import type { Engine } from '../engine.js';
+import { OperationError } from '../errors.js';
+import { get } from '../http.js';
+import { aliveSince, type Agent } from '../neutron/agents.js';
+import { NeutronClient, PROBE_BOUND } from '../neutron/client.js';
+import { poll } from '../poll.js';
 
 export class NotReady extends OperationError {
   constructor(

@@ -4,10 +4,10 @@
 // compose does). Pure.
 import { createHash } from 'node:crypto';
 import type { Catalog, CatalogService, NetworkIpam } from './catalog.js';
-import type { LabConfig } from './config/resolve.js';
-import type { ContainerCreate } from './engine.js';
-import { InputError, type Problem } from './errors.js';
-import { LABEL } from './labels.js';
+import type { LabConfig } from '../config/resolve.js';
+import type { ContainerCreate } from '../engine.js';
+import { InputError, type Problem } from '../errors.js';
+import { LABEL } from '../labels.js';
 
 export interface ServicePlan {
   service: CatalogService;

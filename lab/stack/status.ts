@@ -2,12 +2,12 @@
 // is current or stale against the localrc as it is now.
 import { catalogVariables, loadCatalog } from './catalog.js';
 import { mountedContents } from './mounted.js';
-import type { ContainerInfo, Engine } from './engine.js';
+import type { ContainerInfo, Engine } from '../engine.js';
 import { presentBaseImage, serviceImages } from './images.js';
-import { LABEL } from './labels.js';
-import { followerPaths, runningFollower } from './logs/control.js';
-import { describeStatus, readStatus, type FollowerStatus } from './logs/health.js';
-import type { LoadedLab } from './load.js';
+import { LABEL } from '../labels.js';
+import { followerPaths, runningFollower } from '../logs/control.js';
+import { describeStatus, readStatus, type FollowerStatus } from '../logs/health.js';
+import type { LoadedLab } from '../load.js';
 import { planLab } from './plan.js';
 
 export interface ServiceStatus {

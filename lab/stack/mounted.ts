@@ -6,9 +6,9 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Catalog } from './catalog.js';
-import { renderedPath } from './config/labdir.js';
-import type { LoadedLab } from './load.js';
-import { packageRoot } from './paths.js';
+import { renderedPath } from '../config/labdir.js';
+import type { LoadedLab } from '../load.js';
+import { packageRoot } from '../paths.js';
 
 export function mountedContents(lab: LoadedLab, catalog: Catalog): Map<string, string> {
   const contents = new Map(

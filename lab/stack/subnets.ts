@@ -1,8 +1,8 @@
 // What to tell a user whose lab network's subnet another Docker network already holds:
 // which network, whose, and the two ways out (stop the other, or move this lab).
-import { freeNetworkLike } from './config/ipv4.js';
-import type { LabConfig } from './config/resolve.js';
-import type { SubnetInUse } from './engine.js';
+import { freeNetworkLike } from '../config/ipv4.js';
+import type { LabConfig } from '../config/resolve.js';
+import type { SubnetInUse } from '../engine.js';
 
 export function subnetAdvice(
   conflict: Pick<SubnetInUse, 'subnet' | 'holders' | 'taken'>,
