@@ -202,7 +202,7 @@ async function main(): Promise<void> {
   const port = await freePort();
   const name = `bench${process.pid}`;
   const cwd = scratch({
-    localrc: `LAB_NAME=${name}\nQ_PORT=${port}\nENABLED_SERVICES=mysql,rabbit,q-svc,q-vpn\nSCREEN_LOGDIR=./logs\n`,
+    localrc: `LAB_NAME=${name}\nQ_PORT=${port}\nENABLED_SERVICES=mysql,rabbit,q-svc,q-agt,q-vpn\nSCREEN_LOGDIR=./logs\n`,
   });
   const times: Times = {};
   const perService: Times = {};

@@ -12,6 +12,8 @@ export const LABEL = {
   /** On images: the build context they were made from. */
   image: 'lab.image',
   contextHash: 'lab.context-hash',
+  /** On images, containers and volumes: the OpenStack release (OPENSTACK_RELEASE) they are of. */
+  release: 'lab.release',
 } as const;
 
 export function projectFilter(project: string): { label: string[] } {

@@ -9,7 +9,13 @@ import { locateLocalrc } from './localrc/source.js';
 import { fileSecrets, prepareLabDir, storeSecrets, writeRendered } from './config/labdir.js';
 import { requirePlaces } from './config/places.js';
 import { renderConfig, renderedDocument, type Rendering } from './config/render.js';
-import { resolveConfig, trackedVariables, type LabConfig, type SecretSource } from './config/resolve.js';
+import {
+  resolveConfig,
+  trackedVariables,
+  type HostFacts,
+  type LabConfig,
+  type SecretSource,
+} from './config/resolve.js';
 import { DEFAULT_SERVICES } from './config/services.js';
 import { isSecretName } from './config/variables.js';
 import { agentExtensions } from './config/vpn.js';
@@ -22,6 +28,8 @@ export interface LoadOptions {
   secrets?: SecretSource;
   /** Stops the localrc's evaluation (lab stack's Ctrl-C); its reason is thrown. */
   signal?: AbortSignal;
+  /** What lab reads of the host (tests give their own): see HostFacts. */
+  host?: HostFacts;
 }
 
 export interface LoadedLab {
@@ -42,7 +50,7 @@ export async function loadLab(options: LoadOptions = {}): Promise<LoadedLab> {
   // What the error output masks: the passwords given, before anything can fail on them, then every secret once resolved.
   registerSecrets([...evaluated.values].flatMap(([name, value]) => (isSecretName(name) ? [value] : [])));
   const resolve = (): LoadedLab => {
-    const config = resolveConfig(input, evaluated, env, options.secrets ?? fileSecrets);
+    const config = resolveConfig(input, evaluated, env, options.secrets ?? fileSecrets, options.host ?? hostFacts());
     registerSecrets(config.secrets);
     requirePluginDirectories(config);
     config.warnings.push(...unreachableClasses(config));
@@ -111,4 +119,9 @@ export function persistLab(lab: LoadedLab): string[] {
   prepareLabDir(lab.config.labDir, lab.config.labName);
   storeSecrets(lab.config.labDir, lab.config.newSecrets);
   return writeRendered(lab.config.labDir, lab.rendering.files);
+}
+
+/** The host's kernel, as lab stack finds it: the containers share it. */
+export function hostFacts(): HostFacts {
+  return { ovsKernelModule: fs.existsSync('/sys/module/openvswitch') };
 }

@@ -27,6 +27,8 @@ const vars = {
   CSR_USERNAME: 'stack',
   CSR_PASSWORD: 'pw',
   CSR_TOKEN_LIFETIME: '900',
+  LAB_L2: 'linuxbridge',
+  LAB_L2_AGENT: 'Linux bridge agent',
 };
 
 function problems(text: string): string {
@@ -46,7 +48,7 @@ describe('the service catalog', () => {
   it('reads the project catalog: dependencies, one-shot steps, interpolation, loopback ports', () => {
     const catalog = loadCatalog(vars, CATALOG_FILE);
     const names = catalog.services.map((s) => s.name);
-    assert.deepEqual(names, ['mysql', 'rabbit', 'q-db-sync', 'q-svc', 'q-vpn', 'strongswan', 'csr']);
+    assert.deepEqual(names, ['mysql', 'rabbit', 'q-db-sync', 'q-svc', 'q-agt', 'q-vpn', 'strongswan', 'csr']);
     assert.deepEqual(catalog.ipam, {
       public: { subnet: '172.24.4.0/24', ipRange: '172.24.4.0/25', gateway: '172.24.4.1' },
     });
@@ -72,14 +74,18 @@ describe('the service catalog', () => {
     const vpn = catalog.services.find((s) => s.name === 'q-vpn');
     assert.deepEqual(vpn?.ready, [
       { agent: 'L3 agent' },
-      { agent: 'Linux bridge agent' },
       { log: 'Loaded VPNaaS device driver: a.B' },
       { fail: 'DeviceDriverImportError' },
       { fail: 'ACCESS_REFUSED' },
-      { fail: 'lab-vpn-agent: an agent exited' },
     ]);
+    // q-vpn works in q-agt's network namespace: it has no networks of its own, and starts after q-agt.
+    assert.equal(vpn?.networkOf, 'q-agt');
+    assert.deepEqual(vpn?.networks, []);
+    assert.ok(vpn?.dependsOn.some((d) => d.service === 'q-agt'));
+    const agt = catalog.services.find((s) => s.name === 'q-agt');
+    assert.deepEqual(agt?.ready, [{ agent: 'Linux bridge agent' }, { fail: 'ACCESS_REFUSED' }]);
     assert.deepEqual(
-      vpn?.networks.map((n) => n.name),
+      agt?.networks.map((n) => n.name),
       ['mgmt', 'public'],
     );
     assert.ok(!vpn?.capAdd.includes('ALL'));
@@ -109,6 +115,28 @@ describe('the service catalog', () => {
     assert.match(
       problems(minimal('    ports: ["0.0.0.0:${Q_PORT}:9696"]\n')),
       /publishes on 0\.0\.0\.0; lab publishes on 127\.0\.0\.1 only/,
+    );
+  });
+
+  it('takes network_mode service:NAME only, without networks, ports or hostname of its own, and adds the dependency', () => {
+    const two = (extra: string) =>
+      `networks: {mgmt: {}}\nservices:\n  a:\n    build: {context: ctx}\n    networks: [mgmt]\n    x-lab: {service: q-agt}\n  b:\n    build: {context: ctx}\n    x-lab: {service: q-vpn}\n${extra}`;
+    const catalog = parseCatalog(two('    network_mode: service:a\n'), vars, '/x/lab.yaml');
+    assert.deepEqual(catalog.services.find((s) => s.name === 'b')?.dependsOn, [
+      { service: 'a', condition: 'service_started' },
+    ]);
+    assert.match(
+      problems(two('    network_mode: host\n')),
+      /services\.b\.network_mode: "host" is not supported; lab takes only service:<name>/,
+    );
+    assert.match(problems(two('    network_mode: service:ghost\n')), /services\.b\.network_mode: no service "ghost"/);
+    assert.match(
+      problems(two('    network_mode: service:a\n    networks: [mgmt]\n')),
+      /services\.b\.networks: a service with network_mode service:a has that service's networks; move it there/,
+    );
+    assert.match(
+      problems(two('    network_mode: service:a\n    hostname: b\n')),
+      /services\.b\.hostname: a service with network_mode service:a has that service's hostname/,
     );
   });
 

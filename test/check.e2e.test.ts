@@ -39,7 +39,7 @@ describe('lab check against misconfigured labs', { timeout: 40 * 60_000 }, () =>
     fs.cpSync(packagePath('test', 'fixtures', 'lab-test-driver'), path.join(lab.dir, 'my-driver'), { recursive: true });
     base =
       fs.readFileSync(path.join(lab.dir, 'localrc'), 'utf8').trim() +
-      '\nENABLED_SERVICES=mysql,rabbit,q-svc,q-vpn\nSCREEN_LOGDIR=./logs\nenable_plugin lab-test-driver ./my-driver';
+      '\nENABLED_SERVICES=mysql,rabbit,q-svc,q-agt,q-vpn\nSCREEN_LOGDIR=./logs\nenable_plugin lab-test-driver ./my-driver';
     configure([]);
     const stack = await lab.run(['stack']);
     assert.equal(stack.code, 0, `${stack.stdout.slice(-2000)}\n${stack.stderr}`);

@@ -106,7 +106,7 @@ describe('lab config with no localrc', () => {
       result.stdout,
       /no --localrc, \.\/local\.conf or \.\/localrc: using the embedded default localrc\.example/,
     );
-    assert.match(result.stdout, /==> \.\/\.lab\/lab\/etc\/neutron\/neutron\.conf\n.*in q-svc and q-vpn/);
+    assert.match(result.stdout, /==> \.\/\.lab\/lab\/etc\/neutron\/neutron\.conf\n.*in q-svc, q-agt and q-vpn /);
     assert.match(result.stdout, /^service_plugins = router,vpnaas$/m);
     assert.match(
       result.stdout,

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fixture, lab, readRendered, removeScratch, scratch } from './helpers.js';
+import { DEFAULT_RELEASE, releaseByName, runnableReleases } from '../lab/config/release.js';
 
 const dirs: string[] = [];
 after(() => dirs.forEach(removeScratch));
@@ -82,7 +83,7 @@ describe('reading a localrc like DevStack', () => {
     assert.equal(result.code, 0, result.stderr);
     const config = JSON.parse(result.stdout) as JsonConfig;
     // rabbit stays disabled after disable_service (DevStack refuses to re-enable it), mysql was negated, q-l3 is q-vpn.
-    assert.deepEqual(config.enabledServices, ['q-svc', 'q-vpn']);
+    assert.deepEqual(config.enabledServices, ['q-svc', 'q-vpn', 'q-agt']);
     assert.deepEqual(config.ignoredServices, ['horizon']);
     assert.match(result.stderr, /localrc line 5: enable_service rabbit: rabbit was disabled earlier/);
     assert.match(result.stderr, /DevStack services lab does not run are ignored: horizon/);
@@ -301,5 +302,72 @@ describe('classes an enable_plugin directory must hold', () => {
     );
     fs.writeFileSync(path.join(cwd, 'mine', 'my_driver', 'device.py'), '');
     assert.doesNotMatch((await lab(['config'], { cwd })).stderr, /cannot be imported/);
+  });
+});
+
+describe('the OpenStack release', () => {
+  it('is the default when the localrc names none, and the base image follows its suite', async () => {
+    const json = await configJson(dir({ localrc: 'LAB_NAME=rel\n' }));
+    const release = releaseByName(DEFAULT_RELEASE);
+    assert.equal(json.variables.OPENSTACK_RELEASE?.value, release.name);
+    assert.equal(json.variables.OPENSTACK_RELEASE?.from, 'default');
+    assert.equal(json.variables.LAB_BASE_IMAGE?.value, `debian:${release.suite}-slim`);
+  });
+
+  it('is OPENSTACK_RELEASE from the localrc, an alias too, or from the environment', async () => {
+    const named = await configJson(dir({ localrc: 'LAB_NAME=rel\nOPENSTACK_RELEASE=2025.1\n' }));
+    assert.equal(named.variables.OPENSTACK_RELEASE?.value, '2025.1');
+    assert.match(named.variables.OPENSTACK_RELEASE?.from ?? '', /localrc line 2/);
+    assert.equal(named.variables.LAB_BASE_IMAGE?.value, 'debian:trixie-slim');
+    const alias = await configJson(dir({ localrc: 'OPENSTACK_RELEASE=2022.2\n' }));
+    assert.equal(alias.variables.OPENSTACK_RELEASE?.value, 'zed');
+    assert.equal(alias.variables.LAB_BASE_IMAGE?.value, 'debian:bookworm-slim');
+    const env = await configJson(dir({ localrc: 'LAB_NAME=rel\n' }), [], { OPENSTACK_RELEASE: 'zed' });
+    assert.equal(env.variables.OPENSTACK_RELEASE?.value, 'zed');
+    assert.equal(env.variables.OPENSTACK_RELEASE?.from, 'the environment (exported, not set in localrc)');
+    assert.equal(env.variables.LAB_BASE_IMAGE?.value, 'debian:bookworm-slim');
+  });
+
+  it("is what DevStack's NEUTRON_BRANCH names, saying so", async () => {
+    for (const [branch, release] of [
+      ['stable/zed', 'zed'],
+      ['zed-eol', 'zed'],
+      ['unmaintained/2025.1', '2025.1'],
+      ['stable/2025.1', '2025.1'],
+      ['master', runnableReleases()[0]?.name],
+    ]) {
+      const json = await configJson(dir({ localrc: `LAB_NAME=rel\nNEUTRON_BRANCH=${branch}\n` }));
+      assert.equal(json.variables.OPENSTACK_RELEASE?.value, release, branch);
+      assert.match(
+        json.variables.OPENSTACK_RELEASE?.from ?? '',
+        new RegExp(`NEUTRON_BRANCH=${branch}.*line 2`),
+        branch,
+      );
+    }
+  });
+
+  it('refuses a release lab does not run, a branch naming none, and two that disagree, before anything is written', async () => {
+    const cases: [string, RegExp][] = [
+      [
+        'OPENSTACK_RELEASE=2026.1\n',
+        /localrc line 1: OpenStack 2026\.1 \(Debian forky \(testing\)\) is not one lab can run yet: Neutron 28 has no neutron-server any more .*; write OPENSTACK_RELEASE=2025\.1 \(or zed\)/,
+      ],
+      [
+        'OPENSTACK_RELEASE=2024.2\n',
+        /localrc line 1: OPENSTACK_RELEASE="2024.2" is not a release lab runs: write one of 2026\.1, 2025\.1, epoxy, zed, 2022\.2/,
+      ],
+      ['NEUTRON_BRANCH=stable/yoga\n', /localrc line 1: NEUTRON_BRANCH="stable\/yoga" names no release lab runs/],
+      [
+        'OPENSTACK_RELEASE=zed\nNEUTRON_BRANCH=stable/2025.1\n',
+        /localrc line 1: OPENSTACK_RELEASE=zed and NEUTRON_BRANCH=stable\/2025\.1 \(\.\/localrc line 2\) name different releases \(zed, 2025\.1\): keep one of them/,
+      ],
+    ];
+    for (const [localrc, message] of cases) {
+      const cwd = dir({ localrc });
+      const result = await lab(['config'], { cwd });
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, message);
+      assert.equal(fs.existsSync(path.join(cwd, '.lab')), false, 'no lab directory made');
+    }
   });
 });

@@ -23,7 +23,7 @@ describe('the CSR driver example under lab stack', { timeout: 30 * 60_000 }, () 
         `CSR_PORT=${csrPort}`,
         `FLOATING_RANGE=172.24.${third}.0/24`,
         `STRONGSWAN_IP=172.24.${third}.10`,
-        'ENABLED_SERVICES=mysql,rabbit,q-svc,q-vpn,strongswan,csr',
+        'ENABLED_SERVICES=mysql,rabbit,q-svc,q-agt,q-vpn,strongswan,csr',
         'SCREEN_LOGDIR=./logs',
         '',
       ].join('\n'),

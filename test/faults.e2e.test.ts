@@ -262,9 +262,12 @@ describe('faults under a lab with a VPN connection ACTIVE', { timeout: 45 * 60_0
       assert.deepEqual(await inventory(), before_);
       await eventually('the connection ACTIVE again', connectionActive, 180_000);
 
-      // Each running container's whole log, as the engine kept it, is in its screen log exactly once.
+      // Each running container's whole log, as the engine kept it, is in its screen log exactly
+      // once. The screen log is read after the engine's log, so it may hold a few lines the
+      // container printed in between (q-agt's agent logs every 2 s): those come after, once each.
       for (const info of await docker.listContainers({ filters: { label: [`lab.project=${lab.name}`] } })) {
         const name = info.Labels['lab.service'] ?? '';
+        let mismatch = '';
         await eventually(
           `screen-${name}.log holding the log of its container once`,
           async () => {
@@ -274,12 +277,22 @@ describe('faults under a lab with a VPN connection ACTIVE', { timeout: 45 * 60_0
               .split('\n')
               .filter((l) => l !== '');
             const first = screen.indexOf(engineLines[0] ?? '');
-            if (first < 0) return undefined;
-            const mine = screen.slice(first);
-            return JSON.stringify(mine) === JSON.stringify(engineLines) ? true : undefined;
+            const mine = first < 0 ? [] : screen.slice(first);
+            const differs = engineLines.findIndex((line, i) => mine[i] !== line);
+            mismatch =
+              first < 0
+                ? `its first line is not in the screen log: ${engineLines[0] ?? '(none)'}`
+                : differs >= 0
+                  ? `line ${differs + 1} of ${engineLines.length}: engine ${JSON.stringify(engineLines[differs])}, screen ${JSON.stringify(mine[differs] ?? '(none)')}`
+                  : new Set(mine).size !== mine.length
+                    ? 'a line written twice after the engine log ends'
+                    : '';
+            return mismatch === '' ? true : undefined;
           },
-          20_000,
-        );
+          60_000,
+        ).catch((error: unknown) => {
+          throw new Error(`${error instanceof Error ? error.message : String(error)}; last seen: ${mismatch}`);
+        });
       }
     },
   );

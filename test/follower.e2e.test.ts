@@ -18,8 +18,10 @@ import { readStatus, type FollowerStatus } from '../lab/logs/health.js';
 import { parseLogLine, screenLink } from '../lab/logs/screen.js';
 import { eventually, requireEngine } from './e2e-helpers.js';
 import { lab, removeScratch, scratch } from './helpers.js';
+import { DEFAULT_RELEASE, madeBaseImage, releaseByName } from '../lab/config/release.js';
 
-const IMAGE = 'lab-base/debian:bookworm';
+// The base lab stack made for the default release (the e2e tests before this one stacked it).
+const IMAGE = madeBaseImage(releaseByName(DEFAULT_RELEASE));
 const WORDS = 'Größe 中文 😀 naïve';
 /** Longer than Docker's 16 KiB: it stores and sends it as two frames. */
 const LONG = `${'L'.repeat(20_000)} ${WORDS}`;

@@ -20,6 +20,13 @@ const goldens: { name: string; files: Record<string, string>; labName: string; e
     env: { DATABASE_PASSWORD: 'golden-db', RABBIT_PASSWORD: 'golden-rabbit' },
   },
   { name: 'two-providers', files: { 'local.conf': fixture('two-providers.local.conf') }, labName: 'multi' },
+  // Zed's Linux bridge wiring.
+  {
+    name: 'zed',
+    files: { localrc: 'LAB_NAME=zed\nOPENSTACK_RELEASE=zed\n' },
+    labName: 'zed',
+    env: { DATABASE_PASSWORD: 'golden-db', RABBIT_PASSWORD: 'golden-rabbit' },
+  },
 ];
 
 describe('golden rendered files', () => {

@@ -44,7 +44,7 @@ describe('screen logs, lab logs and lab restart against the real engine', { time
         `LAB_NAME=${name}`,
         `Q_PORT=${port}`,
         `FLOATING_RANGE=${publicRange}`,
-        'ENABLED_SERVICES=mysql,rabbit,q-svc,q-vpn',
+        'ENABLED_SERVICES=mysql,rabbit,q-svc,q-agt,q-vpn',
         'SCREEN_LOGDIR=./logs',
         'enable_plugin lab-test-driver ./my-driver',
         `NEUTRON_VPNAAS_DEVICE_DRIVER=${DRIVER}`,
@@ -91,7 +91,7 @@ describe('screen logs, lab logs and lab restart against the real engine', { time
     assert.deepEqual(five.stdout.trimEnd().split('\n'), lines);
     const unknown = await lab.run(['logs', 'q-vpm']);
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /no service "q-vpm"; the services are mysql, rabbit, q-db-sync, q-svc, q-vpn/);
+    assert.match(unknown.stderr, /no service "q-vpm"; the services are mysql, rabbit, q-db-sync, q-svc, q-agt, q-vpn/);
   });
 
   it('runs edited driver code after lab restart q-svc q-vpn, with no rebuild, and lab logs -f follows across the restart', async () => {

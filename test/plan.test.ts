@@ -9,6 +9,7 @@ import { LABEL } from '../lab/labels.js';
 import { loadLab, type LoadedLab } from '../lab/load.js';
 import { planLab, startOrder } from '../lab/stack/plan.js';
 import { cleanEnv, removeScratch, scratch } from './helpers.js';
+import { DEFAULT_RELEASE } from '../lab/config/release.js';
 
 const dirs: string[] = [];
 after(() => dirs.forEach(removeScratch));
@@ -40,15 +41,16 @@ const hashes = (p: ReturnType<typeof plan>) =>
 
 describe('the plan', () => {
   it('names and labels every container, network and volume for the lab', async () => {
-    const p = plan(await lab({ localrc: 'LAB_NAME=planned\nENABLED_SERVICES=mysql,rabbit,q-svc,q-vpn\n' }));
+    const p = plan(await lab({ localrc: 'LAB_NAME=planned\nENABLED_SERVICES=mysql,rabbit,q-svc,q-agt,q-vpn\n' }));
     assert.deepEqual(
       p.services.map((s) => s.containerName),
-      ['planned-mysql', 'planned-rabbit', 'planned-q-db-sync', 'planned-q-svc', 'planned-q-vpn'],
+      ['planned-mysql', 'planned-rabbit', 'planned-q-db-sync', 'planned-q-svc', 'planned-q-agt', 'planned-q-vpn'],
     );
     for (const s of p.services) {
       assert.equal(s.create.Labels?.[LABEL.project], 'planned');
       assert.equal(s.create.Labels?.[LABEL.service], s.service.name);
       assert.equal(s.create.Labels?.[LABEL.configHash], s.configHash);
+      assert.equal(s.create.Labels?.[LABEL.release], DEFAULT_RELEASE);
     }
     assert.deepEqual(
       p.networks.map((n) => [n.name, n.labels[LABEL.project]]),
@@ -64,7 +66,7 @@ describe('the plan', () => {
     });
     assert.deepEqual(
       p.volumes.map((v) => v.name),
-      ['planned-mysql-data'],
+      [`planned-mysql-data-${DEFAULT_RELEASE}`],
     );
     const vpn = p.services.find((s) => s.service.name === 'q-vpn');
     // What q-vpn may do, as measured (README "What q-vpn can do"): no more than these, and
@@ -74,6 +76,12 @@ describe('the plan', () => {
     assert.equal(vpn?.create.HostConfig?.MaskedPaths, undefined);
     assert.equal(vpn?.create.HostConfig?.ReadonlyPaths, undefined);
     assert.equal(vpn?.create.HostConfig?.Privileged, undefined);
+    // q-vpn joins q-agt's network namespace, by its container's name, with no networks of its own.
+    assert.equal(vpn?.create.HostConfig?.NetworkMode, 'container:planned-q-agt');
+    assert.equal(vpn?.create.NetworkingConfig, undefined);
+    assert.deepEqual(vpn?.extraNetworks, []);
+    assert.equal(vpn?.create.Hostname, undefined);
+    assert.equal(p.services.find((s) => s.service.name === 'q-agt')?.create.Hostname, 'q-vpn');
   });
 
   it('starts only enabled services, each after what it waits for', async () => {
@@ -114,7 +122,7 @@ describe('the plan', () => {
     );
     assert.deepEqual(
       Object.keys(base).filter((k) => base[k] !== serverConf[k]),
-      ['q-db-sync', 'q-svc', 'q-vpn'],
+      ['q-db-sync', 'q-svc', 'q-agt', 'q-vpn'],
     );
     const newImage = hashes(plan(await lab({ localrc: 'LAB_NAME=h\n', 'local.conf': '' }, cwd), 'sha256:two'));
     const sameAgain = hashes(plan(await lab({ localrc: 'LAB_NAME=h\n', 'local.conf': '' }, cwd)));

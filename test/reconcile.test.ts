@@ -96,7 +96,38 @@ describe('reconcile', () => {
     assert.deepEqual(shown(reconcile(after, upFrom(before)).filter((s) => s.action !== 'keep')), [
       'q-db-sync recreate: rendered neutron.conf changed',
       'q-svc recreate: rendered neutron.conf changed',
+      'q-agt recreate: rendered neutron.conf changed',
       'q-vpn recreate: rendered neutron.conf changed',
+    ]);
+  });
+
+  it('makes q-vpn anew with q-agt, whose network namespace it shares, and restarts it with q-agt', async () => {
+    const before = await planFor(LOCALRC);
+    const after = await planFor({
+      ...LOCALRC,
+      'local.conf': '[[post-config|/$Q_PLUGIN_CONF_FILE]]\n[securitygroup]\nenable_security_group = False\n',
+    });
+    assert.deepEqual(shown(reconcile(after, upFrom(before)).filter((s) => s.action !== 'keep')), [
+      'q-db-sync recreate: rendered ml2_conf.ini changed',
+      'q-svc recreate: rendered ml2_conf.ini changed',
+      'q-agt recreate: rendered ml2_conf.ini changed',
+      "q-vpn recreate: it shares q-agt's network namespace, and q-agt is made anew",
+    ]);
+    assert.deepEqual(
+      shown(reconcile(before, upFrom(before), { restart: ['q-agt'] }).filter((s) => s.action !== 'keep')),
+      ['q-agt restart: asked to restart', "q-vpn restart: it shares q-agt's network namespace, and q-agt restarts"],
+    );
+    // Restarting q-vpn alone leaves q-agt (and the namespace) as it is.
+    assert.deepEqual(
+      shown(reconcile(before, upFrom(before), { restart: ['q-vpn'] }).filter((s) => s.action !== 'keep')),
+      ['q-vpn restart: asked to restart'],
+    );
+    const stopped = before.services.map((s) =>
+      madeFrom(s, s.service.name === 'q-agt' ? 'exited' : 'running', s.service.name === 'q-agt' ? 1 : undefined),
+    );
+    assert.deepEqual(shown(reconcile(before, stopped).filter((s) => s.action !== 'keep')), [
+      'q-agt start: exited (1)',
+      "q-vpn restart: it shares q-agt's network namespace, and q-agt restarts",
     ]);
   });
 
@@ -145,14 +176,18 @@ describe('reconcile', () => {
 
   it('removes a container whose service is no longer enabled', async () => {
     const full = await planFor(LOCALRC);
-    const fewer = await planFor({ localrc: 'LAB_NAME=r\nENABLED_SERVICES=mysql,rabbit,q-svc,q-vpn,strongswan\n' });
+    const fewer = await planFor({
+      localrc: 'LAB_NAME=r\nENABLED_SERVICES=mysql,rabbit,q-svc,q-agt,q-vpn,strongswan\n',
+    });
     const steps = reconcile(fewer, upFrom(full));
     assert.deepEqual(shown(steps.filter((s) => s.action === 'remove')), ['csr remove: no longer in ENABLED_SERVICES']);
   });
 
   it('restarts what it is asked to, keeps the rest, and never removes', async () => {
     const full = await planFor(LOCALRC);
-    const fewer = await planFor({ localrc: 'LAB_NAME=r\nENABLED_SERVICES=mysql,rabbit,q-svc,q-vpn,strongswan\n' });
+    const fewer = await planFor({
+      localrc: 'LAB_NAME=r\nENABLED_SERVICES=mysql,rabbit,q-svc,q-agt,q-vpn,strongswan\n',
+    });
     const steps = reconcile(fewer, upFrom(full), { restart: ['q-vpn'] });
     assert.deepEqual(shown(steps.filter((s) => s.action !== 'keep')), ['q-vpn restart: asked to restart']);
     assert.equal(

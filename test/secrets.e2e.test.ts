@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestLab, requireEngine, type TestLab } from './e2e-helpers.js';
 import type { Engine } from '../lab/engine.js';
+import { DEFAULT_RELEASE, l2Agent, releaseByName } from '../lab/config/release.js';
 
 /** VAR='value' as bash reads it back, whatever the value holds. */
 const assign = (name: string, value: string): string => `${name}='${value.replace(/'/g, `'\\''`)}'`;
@@ -27,7 +28,7 @@ describe('awkward passwords, PSK and user names with the real services', { timeo
   const base = (name: string, port: number) => [
     `LAB_NAME=${name}`,
     `Q_PORT=${port}`,
-    'ENABLED_SERVICES=mysql,rabbit,q-svc,q-vpn,strongswan',
+    'ENABLED_SERVICES=mysql,rabbit,q-svc,q-agt,q-vpn,strongswan',
     `FLOATING_RANGE=172.24.${third}.0/24`,
     `STRONGSWAN_IP=172.24.${third}.10`,
     'SCREEN_LOGDIR=./logs',
@@ -66,7 +67,7 @@ describe('awkward passwords, PSK and user names with the real services', { timeo
     const agents = (await lab.api<{ agents: { agent_type: string; alive: boolean }[] }>('/v2.0/agents')).body.agents;
     assert.deepEqual(agents.map((a) => [a.agent_type, a.alive]).sort(), [
       ['L3 agent', true],
-      ['Linux bridge agent', true],
+      [l2Agent(releaseByName(DEFAULT_RELEASE)), true],
     ]);
 
     // As root, Debian's rabbitmqctl wrapper hands its arguments to `su -c` in double quotes

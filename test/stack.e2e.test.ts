@@ -11,6 +11,7 @@ import { LABEL } from '../lab/labels.js';
 import { packagePath } from '../lab/paths.js';
 import { createTestLab, requireEngine, type TestLab } from './e2e-helpers.js';
 import { cleanEnv, lab as runLab, removeScratch, scratch } from './helpers.js';
+import { DEFAULT_RELEASE, releaseByName } from '../lab/config/release.js';
 
 const STRONGSWAN_DRIVER = 'neutron_vpnaas.services.vpn.device_drivers.strongswan_ipsec.StrongSwanDriver';
 
@@ -22,7 +23,7 @@ describe('lab stack against the real engine', { timeout: 40 * 60_000 }, () => {
     engine = await requireEngine();
     lab = await createTestLab(
       'e2e',
-      (name, port) => `LAB_NAME=${name}\nQ_PORT=${port}\nENABLED_SERVICES=mysql,rabbit,q-svc,q-vpn\n`,
+      (name, port) => `LAB_NAME=${name}\nQ_PORT=${port}\nENABLED_SERVICES=mysql,rabbit,q-svc,q-agt,q-vpn\n`,
     );
   });
   after(async () => {
@@ -37,7 +38,7 @@ describe('lab stack against the real engine', { timeout: 40 * 60_000 }, () => {
     assert.equal(result.code, 0, `lab stack failed:\n${result.stdout.slice(-3000)}\n${result.stderr}`);
     assert.match(result.stdout, new RegExp(`lab "${lab.name}" is up, in [\\d.]+ s`));
     assert.match(result.stdout, new RegExp(`Neutron API:\\s+http://127\\.0\\.0\\.1:${lab.port}/v2\\.0/`));
-    for (const service of ['mysql', 'rabbit', 'q-db-sync', 'q-svc', 'q-vpn'])
+    for (const service of ['mysql', 'rabbit', 'q-db-sync', 'q-svc', 'q-agt', 'q-vpn'])
       assert.match(result.stdout, new RegExp(`^  ${service}\\s+(created|recreated|started)`, 'm'));
   });
 
@@ -97,10 +98,18 @@ describe('lab stack against the real engine', { timeout: 40 * 60_000 }, () => {
     const result = await lab.run(['status', '--json']);
     assert.equal(result.code, 0, result.stderr);
     const status = JSON.parse(result.stdout) as {
+      release: { releases: string[]; packages: Record<string, Record<string, string>> };
       services: { service: string; state: string; health?: string; config: string; ports: string[] }[];
     };
+    // The release the containers are labelled with, and Debian's Neutron of that release in them.
+    const release = releaseByName(DEFAULT_RELEASE);
+    assert.deepEqual(status.release.releases, [release.name]);
+    assert.match(
+      status.release.packages['q-svc']?.['python3-neutron'] ?? '',
+      new RegExp(`^2:${release.neutron.replace('.', '\\.')}\\.`),
+    );
     const byName = Object.fromEntries(status.services.map((s) => [s.service, s]));
-    for (const service of ['mysql', 'rabbit', 'q-svc', 'q-vpn']) {
+    for (const service of ['mysql', 'rabbit', 'q-svc', 'q-agt', 'q-vpn']) {
       assert.equal(byName[service]?.state, 'running', service);
       assert.equal(byName[service]?.health, 'healthy', service);
       assert.equal(byName[service]?.config, 'current', service);
@@ -182,7 +191,14 @@ describe('lab stack against the real engine', { timeout: 40 * 60_000 }, () => {
       const status = await runLab(['status', '--lab', lab.name, '--json'], { cwd: elsewhere });
       assert.equal(status.code, 0, status.stderr);
       const services = (JSON.parse(status.stdout) as { services: { service: string; config: string }[] }).services;
-      assert.deepEqual(services.map((s) => s.service).sort(), ['mysql', 'q-db-sync', 'q-svc', 'q-vpn', 'rabbit']);
+      assert.deepEqual(services.map((s) => s.service).sort(), [
+        'mysql',
+        'q-agt',
+        'q-db-sync',
+        'q-svc',
+        'q-vpn',
+        'rabbit',
+      ]);
       // Without the localrc nothing says what the config should be.
       assert.ok(services.every((s) => s.config === 'unknown'));
     } finally {

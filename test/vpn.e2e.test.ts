@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestLab, freePort, requireEngine, type TestLab } from './e2e-helpers.js';
+import { DEFAULT_RELEASE, l2Agent, releaseByName } from '../lab/config/release.js';
 
 interface Named {
   id: string;
@@ -119,7 +120,10 @@ describe('a site-to-site connection through the reference drivers', { timeout: 3
       'Host',
     ]);
     assert.equal(agents.code, 0, agents.stderr);
-    assert.deepEqual(agents.stdout.trim().split('\n').sort(), ['L3 agent q-vpn', 'Linux bridge agent q-vpn']);
+    assert.deepEqual(
+      agents.stdout.trim().split('\n').sort(),
+      ['L3 agent q-vpn', `${l2Agent(releaseByName(DEFAULT_RELEASE))} q-vpn`].sort(),
+    );
     const missing = await lab.run(['openstack', 'vpn', 'service', 'show', 'no-such-service']);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /no-such-service/);
@@ -173,7 +177,7 @@ describe('a site-to-site connection through the reference drivers', { timeout: 3
     const [port] = await list<{ id: string }>('ports?name=lab-demo-host', 'ports');
     const ping = await lab.run([
       'exec',
-      'q-vpn',
+      'q-agt',
       'ip',
       'netns',
       'exec',
@@ -236,7 +240,7 @@ describe('a site-to-site connection through the reference drivers', { timeout: 3
     assert.deepEqual(await list('vpn/ipsec-site-connections', 'ipsec_site_connections'), []);
     assert.deepEqual(await list('vpn/vpnservices', 'vpnservices'), []);
     assert.deepEqual(await list('ports?name=lab-demo-host', 'ports'), []);
-    assert.doesNotMatch((await lab.run(['exec', 'q-vpn', 'ip', 'netns', 'list'])).stdout, /qprobe-/);
+    assert.doesNotMatch((await lab.run(['exec', 'q-agt', 'ip', 'netns', 'list'])).stdout, /qprobe-/);
     assert.match((await lab.run(['vpn', 'demo', '--delete'])).stdout, /Nothing to delete/);
   });
 

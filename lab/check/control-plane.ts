@@ -1,5 +1,6 @@
 // `lab check`, the control plane: neutron-server and its VPN API, the migrations, the VPN
 // agent and the device driver it loaded, VPN resources the agent never picks up.
+import { l2Agent } from '../config/release.js';
 import type { IniDocument } from '../config/ini.js';
 import { agentExtensions } from '../config/vpn.js';
 import { aliveSince, findAgent, type Agent } from '../neutron/agents.js';
@@ -140,45 +141,53 @@ async function lookDatabase(ctx: CheckContext): Promise<Verdict> {
   };
 }
 
-async function lookAgent(ctx: CheckContext): Promise<Verdict> {
-  const answer = await ctx.get('/v2.0/agents');
-  const agents =
-    'status' in answer && answer.status === 200 ? ((answer.body as { agents?: Agent[] }).agents ?? []) : [];
-  const vpn = ctx.containers.find((c) => c.service === 'q-vpn');
-  // "alive" lasts a while after an agent died: the heartbeat must come from the process running now.
-  const alive = aliveSince(agents, 'L3 agent', 'q-vpn', vpn?.startedAt ? Date.parse(vpn.startedAt) : 0);
-  if (alive && vpn?.state === 'running')
-    return {
-      ok: true,
-      evidence: [
-        `GET ${ctx.api}/v2.0/agents: L3 agent on q-vpn alive, last heartbeat ${alive.heartbeat_timestamp} UTC`,
-      ],
-    };
-  const agent = findAgent(agents, 'L3 agent', 'q-vpn');
-  const broker = searchLog(ctx.lab.config.screenLogDir, 'q-vpn', LOG_PATTERNS.brokerError, vpn?.startedAt)
-    .slice(-3)
-    .map(formatHit);
-  const evidence = [
-    agent ? 'L3 agent on q-vpn is registered but not alive' : 'no L3 agent of q-vpn in /v2.0/agents',
-    `q-vpn is ${vpn?.state ?? 'missing'}`,
-    ...broker,
-  ];
-  if (broker.length > 0) {
+/** The network node's host name in /v2.0/agents: q-agt's container, whose namespace q-vpn shares. */
+const AGENT_HOST = 'q-vpn';
+
+/** An agent of `service` is alive in /v2.0/agents, with a heartbeat from the process running now. */
+function lookAgentOf(service: 'q-vpn' | 'q-agt', agentType: (ctx: CheckContext) => string) {
+  return async (ctx: CheckContext): Promise<Verdict> => {
+    const type = agentType(ctx);
+    const answer = await ctx.get('/v2.0/agents');
+    const agents =
+      'status' in answer && answer.status === 200 ? ((answer.body as { agents?: Agent[] }).agents ?? []) : [];
+    const container = ctx.containers.find((c) => c.service === service);
+    // "alive" lasts a while after an agent died: the heartbeat must come from the process running now.
+    const since = container?.startedAt ? Date.parse(container.startedAt) : 0;
+    const alive = aliveSince(agents, type, AGENT_HOST, since);
+    if (alive && container?.state === 'running')
+      return {
+        ok: true,
+        evidence: [
+          `GET ${ctx.api}/v2.0/agents: ${type} on ${AGENT_HOST} alive, last heartbeat ${alive.heartbeat_timestamp} UTC`,
+        ],
+      };
+    const agent = findAgent(agents, type, AGENT_HOST);
+    const broker = searchLog(ctx.lab.config.screenLogDir, service, LOG_PATTERNS.brokerError, container?.startedAt)
+      .slice(-3)
+      .map(formatHit);
+    const evidence = [
+      agent ? `${type} on ${AGENT_HOST} is registered but not alive` : `no ${type} of ${service} in /v2.0/agents`,
+      `${service} is ${container?.state ?? 'missing'}`,
+      ...broker,
+    ];
+    if (broker.length > 0) {
+      return {
+        ok: false,
+        evidence,
+        fix: `the agent cannot reach RabbitMQ, or is refused: check rabbit (lab status) and ${ctx.settingSource('RABBIT_USERID')} / ${ctx.settingSource('RABBIT_PASSWORD')}; then lab restart rabbit q-svc ${service}`,
+      };
+    }
     return {
       ok: false,
-      evidence,
-      fix: `the agent cannot reach RabbitMQ, or is refused: check rabbit (lab status) and ${ctx.settingSource('RABBIT_USERID')} / ${ctx.settingSource('RABBIT_PASSWORD')}; then lab restart rabbit q-svc q-vpn`,
+      evidence: [
+        ...evidence,
+        ...searchLog(ctx.lab.config.screenLogDir, service, /ERROR|CRITICAL/)
+          .slice(-3)
+          .map(formatHit),
+      ],
+      fix: `see lab logs ${service}; then lab restart ${service}`,
     };
-  }
-  return {
-    ok: false,
-    evidence: [
-      ...evidence,
-      ...searchLog(ctx.lab.config.screenLogDir, 'q-vpn', /ERROR|CRITICAL/)
-        .slice(-3)
-        .map(formatHit),
-    ],
-    fix: 'see lab logs q-vpn; then lab restart q-vpn',
   };
 }
 
@@ -284,7 +293,12 @@ export const migrated: Check = {
 export const agentAlive: Check = {
   id: 'agent',
   title: 'the VPN agent (q-vpn) is alive in /v2.0/agents',
-  look: lookAgent,
+  look: lookAgentOf('q-vpn', () => 'L3 agent'),
+};
+export const l2AgentAlive: Check = {
+  id: 'l2-agent',
+  title: "the L2 agent (q-agt) is alive in /v2.0/agents, on q-vpn's host",
+  look: lookAgentOf('q-agt', (ctx) => l2Agent(ctx.lab.config.release)),
 };
 export const deviceDriverLoaded: Check = {
   id: 'device-driver',

@@ -1,7 +1,8 @@
 // `lab check`, the data path: routers hosted by the L3 agent with their namespace in q-vpn
-// and their gateway reachable from the peer, and each IPsec site connection's SAs on both
+// and their gateway reachable from the peer through q-agt's public bridge, and each IPsec site connection's SAs on both
 // sides (the router's charon, the strongSwan peer). Same form as the other checks.
 import { STRONGSWAN_DEVICE_DRIVER } from '../config/drivers.js';
+import { l2Agent } from '../config/release.js';
 import type { ContainerInfo } from '../engine.js';
 import { execIn, list, runningContainer, unanswered, type Check, type CheckContext, type Verdict } from './context.js';
 
@@ -81,6 +82,8 @@ async function lookGateways(ctx: CheckContext): Promise<Verdict> {
       `strongswan: ping ${gateway.address} (${gateway.router}) ${exitCode === 0 ? 'answered' : 'no answer'}`,
     );
   }
+  const wiring = await publicBridge(ctx);
+  if (wiring) evidence.push(wiring.evidence);
   if (!failed) return { ok: true, evidence };
   const ports = await list<{
     device_owner: string;
@@ -96,11 +99,36 @@ async function lookGateways(ctx: CheckContext): Promise<Verdict> {
     evidence.push(
       `gateway port ${port.fixed_ips[0]?.ip_address ?? ''}: status ${port.status}, binding ${port['binding:vif_type'] ?? '?'}`,
     );
+  const release = ctx.lab.config.release;
   const fix =
     unbound.length > 0
-      ? `the gateway port is not bound to the Linux bridge agent in q-vpn: keep linuxbridge in ${ctx.settingSource('Q_ML2_PLUGIN_MECHANISM_DRIVERS')}; then lab restart q-svc q-vpn`
-      : "q-vpn's br-public is not wired to the public network: lab logs q-vpn shows the lab-vpn-agent lines; then lab restart q-vpn";
+      ? `the gateway port is not bound to the ${l2Agent(release)} in q-agt: keep ${release.l2} in ${ctx.settingSource('Q_ML2_PLUGIN_MECHANISM_DRIVERS')}; then lab restart q-svc q-agt`
+      : `q-agt's ${wiring?.bridge ?? 'public bridge'} is not wired to the public network: lab logs q-agt shows the lab-l2-agent lines; then lab restart q-agt`;
   return { ok: false, evidence, fix };
+}
+
+/**
+ * The bridge holding q-agt's port on the public network, as the L2 agent's kernel or switch
+ * reports it: br-public's ports (Linux bridge), br-ex's (Open vSwitch: the uplink and the
+ * patch to br-int, where the routers' gateway ports are).
+ */
+async function publicBridge(ctx: CheckContext): Promise<{ bridge: string; evidence: string } | undefined> {
+  const agt = runningContainer(ctx, 'q-agt');
+  if (!agt) return undefined;
+  if (ctx.lab.config.release.l2 === 'openvswitch') {
+    const { exitCode, output } = await execIn(ctx, agt, ['ovs-vsctl', '--timeout=10', 'list-ports', 'br-ex']);
+    const ports = output.trim().split('\n').filter(Boolean);
+    return {
+      bridge: 'br-ex',
+      evidence:
+        exitCode === 0
+          ? `q-agt: br-ex ports ${ports.join(', ') || 'none'}${ports.some((p) => p.startsWith('phy-')) ? ' (patched to br-int, where the gateway ports are)' : ' (no patch to br-int: the Open vSwitch agent has not wired it)'}`
+          : `q-agt: ovs-vsctl list-ports br-ex failed: ${output.trim()}`,
+    };
+  }
+  const { output } = await execIn(ctx, agt, ['ip', '-o', 'link', 'show', 'master', 'br-public']);
+  const ports = [...output.matchAll(/^\d+: ([^:@]+)/gm)].map((m) => m[1]);
+  return { bridge: 'br-public', evidence: `q-agt: br-public ports ${ports.join(', ') || 'none'}` };
 }
 
 /** `ipsec status` of the charon the strongSwan driver runs in a router's namespace. */

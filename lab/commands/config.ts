@@ -2,6 +2,7 @@
 // VPN setting came from, before anything starts.
 import path from 'node:path';
 import type { Problem } from '../errors.js';
+import type { LabConfig } from '../config/resolve.js';
 import { requirePlaces } from '../config/places.js';
 import { loadLab, persistLab, type LoadedLab } from '../load.js';
 import { withLabLock } from '../lock.js';
@@ -66,6 +67,7 @@ function configText({ config, rendering }: LoadedLab): string {
   lines.push(`lab "${config.labName}": settings from ${where}`);
   for (const note of config.source.notes) lines.push(`  note: ${note}`);
   lines.push(`lab directory: ${displayPath(config.labDir)}`);
+  lines.push(releaseLine(config));
   lines.push(`services: ${config.enabledServices.join(', ') || '(none)'}`);
   lines.push('');
   lines.push('VPN settings (where each value came from):');
@@ -81,10 +83,20 @@ function configText({ config, rendering }: LoadedLab): string {
     const host = displayPath(renderedPath(config.labDir, file.spec.containerPath));
     lines.push('');
     lines.push(`==> ${host}`);
-    lines.push(`    ${file.spec.containerPath} in ${file.spec.services.join(' and ')} (${file.spec.role})`);
+    lines.push(`    ${file.spec.containerPath} in ${inWords(file.spec.services)} (${file.spec.role})`);
     lines.push(file.document.toString().trimEnd());
   }
   return lines.join('\n');
+}
+
+/** "OpenStack 2025.1 (Debian 13 trixie, from localrc line 3); L2: Open vSwitch, netdev datapath (userspace: ...)". */
+function releaseLine(config: LabConfig): string {
+  const release = config.settings.OPENSTACK_RELEASE;
+  const from = release ? formatOrigin(release.origin) : 'default';
+  const l2 = config.ovsDatapath
+    ? `Open vSwitch, ${config.ovsDatapath.value} datapath (${formatOrigin(config.ovsDatapath.origin)})`
+    : 'Linux bridge';
+  return `OpenStack ${config.release.name} (Debian ${config.release.debian}, from ${from}); L2 agent: ${l2}`;
 }
 
 function configJson({ config, rendering }: LoadedLab, written: string[]): unknown {
@@ -92,6 +104,12 @@ function configJson({ config, rendering }: LoadedLab, written: string[]): unknow
   return {
     labName: config.labName,
     labDir: config.labDir,
+    release: {
+      name: config.release.name,
+      suite: config.release.suite,
+      l2: config.release.l2,
+      ...(config.ovsDatapath ? { ovsDatapath: config.ovsDatapath.value } : {}),
+    },
     source: config.source,
     enabledServices: config.enabledServices,
     ignoredServices: config.ignoredServices,
@@ -120,4 +138,9 @@ function configJson({ config, rendering }: LoadedLab, written: string[]): unknow
     })),
     warnings: [...config.warnings, ...rendering.warnings].map(problem),
   };
+}
+
+/** "q-svc", "q-svc and q-vpn", "q-svc, q-agt and q-vpn". */
+function inWords(names: readonly string[]): string {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 }

@@ -132,6 +132,9 @@ function summary(result: StackResult): string {
   for (const removed of result.removed) lines.push(`  ${removed.padEnd(12)} removed: no longer in ENABLED_SERVICES`);
   if (config.ignoredServices.length > 0) lines.push(`  not run by lab: ${config.ignoredServices.join(', ')}`);
   lines.push('');
+  lines.push(
+    `OpenStack:     ${config.release.name} (Debian ${config.release.debian}: Neutron ${config.release.neutron}, neutron-vpnaas ${config.release.vpnaas}; exact versions: npx lab status)`,
+  );
   for (const service of SERVICES)
     if (config.enabledServices.includes(service.name)) lines.push(...(service.summary?.(config) ?? []));
   lines.push(

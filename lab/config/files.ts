@@ -30,7 +30,7 @@ const FILES: readonly Omit<ConfigFileSpec, 'services'>[] = [
     id: 'ml2_conf.ini',
     containerPath: '/etc/neutron/plugins/ml2/ml2_conf.ini',
     variable: 'Q_PLUGIN_CONF_FILE',
-    role: 'the ML2 core plugin and the Linux bridge agent in q-vpn',
+    role: 'the ML2 core plugin, and the L2 agent in q-agt ([linux_bridge] or [ovs] bridge mappings)',
   },
   {
     id: 'l3_agent.ini',

@@ -23,8 +23,20 @@ import { isExplicit, type Origin } from './origin.js';
 import { VariableReader, type SecretSource, type Setting } from './reader.js';
 
 export type { SecretSource, Setting } from './reader.js';
+import { SERVICES } from '../services/index.js';
 import { aliasWords, classifyService, DEFAULT_SERVICES, LAB_SERVICES, type ServiceName } from './services.js';
 import { DEVICE_DRIVER_FOR_PACKAGE, type IpsecPackage } from './drivers.js';
+import {
+  DEFAULT_RELEASE,
+  defaultBaseImage,
+  l2Agent,
+  releaseByName,
+  releaseNamed,
+  releaseNames,
+  releaseOfBranch,
+  runnableReleases,
+  type Release,
+} from './release.js';
 import { defaultOf, FILE_VARIABLES, VARIABLES, isSecretName, type VariableSpec } from './variables.js';
 import { deviceDriverProblem, duplicateDefaults, parseServiceProvider, type ServiceProvider } from './vpn.js';
 
@@ -49,6 +61,10 @@ export interface LabConfig {
   topDir: string;
   labName: string;
   labDir: string;
+  /** The OpenStack release, from OPENSTACK_RELEASE or DevStack's NEUTRON_BRANCH. */
+  release: Release;
+  /** Open vSwitch's datapath where the release's L2 agent is Open vSwitch: the kernel's when its module is loaded. */
+  ovsDatapath: Setting<'system' | 'netdev'> | undefined;
   baseImage: string;
   enabledServices: ServiceName[];
   /** DevStack services the localrc enables that lab does not run. */
@@ -113,14 +129,22 @@ export function trackedVariables(input: LocalrcInput): string[] {
   return [...names].filter((n) => n !== '');
 }
 
+/** What lab reads of the host's kernel, which the containers share. */
+export interface HostFacts {
+  /** The kernel's Open vSwitch datapath module is loaded (/sys/module/openvswitch). */
+  ovsKernelModule: boolean;
+}
+
 export function resolveConfig(
   input: LocalrcInput,
   evaluated: Evaluated,
   env: NodeJS.ProcessEnv,
   secrets: SecretSource,
+  host: HostFacts = { ovsKernelModule: false },
 ): LabConfig {
   const r = new VariableReader(input, evaluated, env, secrets);
-  const places = resolvePlaces(r);
+  const release = resolveRelease(r);
+  const places = resolvePlaces(r, release);
   const services = resolveEnabled(r);
   const credentials = {
     databaseUser: serviceCan(r, 'DATABASE_USER', r.read('DATABASE_USER')),
@@ -129,7 +153,7 @@ export function resolveConfig(
     rabbitPassword: r.secret('RABBIT_PASSWORD', places.labDir),
   };
   const qPort = r.integer('Q_PORT', 1, 65535);
-  const neutron = resolveNeutron(r);
+  const neutron = resolveNeutron(r, release);
   const { networks, peers } = resolveAddresses(r, places.labDir);
   const otherSecrets = readByTheirSpec(r, VARIABLES, places.labDir);
   crossChecks(r);
@@ -144,6 +168,8 @@ export function resolveConfig(
       notes: input.notes,
     },
     topDir: input.topDir,
+    release,
+    ovsDatapath: ovsDatapath(release, host),
     ...places,
     enabledServices: services.enabled,
     ignoredServices: services.ignored,
@@ -192,7 +218,59 @@ function serviceCan(r: VariableReader, name: string, value: string): string {
   return value;
 }
 
-function resolvePlaces(r: VariableReader) {
+/**
+ * OPENSTACK_RELEASE, else the release DevStack's NEUTRON_BRANCH names, else the default.
+ * Both set and naming different releases is refused: lab would have to guess.
+ */
+function resolveRelease(r: VariableReader): Release {
+  const given = r.read('OPENSTACK_RELEASE', '');
+  const branch = r.read('NEUTRON_BRANCH', '');
+  const named = given === '' ? undefined : releaseNamed(given);
+  if (given !== '' && !named)
+    r.problem(
+      'OPENSTACK_RELEASE',
+      `OPENSTACK_RELEASE="${given}" is not a release lab runs: write one of ${releaseNames()} (e.g. OPENSTACK_RELEASE=${DEFAULT_RELEASE}), or leave it unset for ${DEFAULT_RELEASE}`,
+    );
+  const branched = branch === '' ? undefined : releaseOfBranch(branch);
+  if (branch !== '' && !branched)
+    r.problem(
+      'NEUTRON_BRANCH',
+      `NEUTRON_BRANCH="${branch}" names no release lab runs: write stable/<release> (${releaseNames()}), or master for the newest, or leave it unset`,
+    );
+  if (named && branched && named !== branched)
+    r.problem(
+      'OPENSTACK_RELEASE',
+      `OPENSTACK_RELEASE=${given} and NEUTRON_BRANCH=${branch} (${r.whereOf('NEUTRON_BRANCH')}) name different releases (${named.name}, ${branched.name}): keep one of them`,
+    );
+  const release = named ?? branched ?? releaseByName(DEFAULT_RELEASE);
+  if (release.notYet)
+    r.problem(
+      named ? 'OPENSTACK_RELEASE' : 'NEUTRON_BRANCH',
+      `OpenStack ${release.name} (Debian ${release.debian}) is not one lab can run yet: ${release.notYet}; write OPENSTACK_RELEASE=${DEFAULT_RELEASE} (or ${runnableReleases()
+        .map((x) => x.name)
+        .filter((n) => n !== DEFAULT_RELEASE)
+        .join(', ')})`,
+    );
+  const origin: Origin = named
+    ? r.originOf('OPENSTACK_RELEASE')
+    : branched
+      ? { kind: 'default', note: `from NEUTRON_BRANCH=${branch}, ${r.whereOf('NEUTRON_BRANCH')}` }
+      : { kind: 'default' };
+  r.settings.OPENSTACK_RELEASE = { value: release.name, origin };
+  return release;
+}
+
+function ovsDatapath(release: Release, host: HostFacts): LabConfig['ovsDatapath'] {
+  if (release.l2 !== 'openvswitch') return undefined;
+  return host.ovsKernelModule
+    ? { value: 'system', origin: { kind: 'lab', note: "the host's kernel has the openvswitch module" } }
+    : {
+        value: 'netdev',
+        origin: { kind: 'lab', note: "userspace datapath: the host's kernel has no openvswitch module loaded" },
+      };
+}
+
+function resolvePlaces(r: VariableReader, release: Release) {
   const topDir = r.input.topDir;
   const labName = r.read('LAB_NAME');
   if (!/^[a-z0-9][a-z0-9_.-]{0,39}$/.test(labName)) {
@@ -203,7 +281,7 @@ function resolvePlaces(r: VariableReader) {
   }
   const labDir = path.resolve(topDir, r.read('LAB_DIR', path.join(topDir, '.lab', labName)));
   r.settings.LAB_DIR = { value: labDir, origin: r.originOrDefault('LAB_DIR') };
-  const baseImage = r.read('LAB_BASE_IMAGE');
+  const baseImage = r.read('LAB_BASE_IMAGE', defaultBaseImage(release), `Debian ${release.suite}, for ${release.name}`);
   const screenLogDir = path.resolve(topDir, r.read('SCREEN_LOGDIR'));
   const logFile = r.read('LOGFILE', '');
   const logDays = r.integer('LOGDAYS', 0, 36500);
@@ -229,21 +307,31 @@ function resolveEnabled(r: VariableReader): { enabled: ServiceName[]; ignored: s
     value: r.evaluated.values.get('ENABLED_SERVICES') ?? DEFAULT_SERVICES,
     origin: r.originOf('ENABLED_SERVICES'),
   };
+  for (const service of SERVICES.filter((s) => services.enabled.includes(s.name)))
+    for (const { service: needed, why } of service.requires ?? [])
+      if (!(services.enabled as string[]).includes(needed))
+        r.problem(
+          'ENABLED_SERVICES',
+          `${service.name} is enabled without ${needed}, which it cannot run without (${why}): add ${needed} (ENABLED_SERVICES+=,${needed} or enable_service ${needed}), or disable ${service.name}`,
+        );
   return services;
 }
 
 /** What neutron-server and the agents are told: plugins, drivers, the VPN providers and device drivers. */
-function resolveNeutron(r: VariableReader) {
+function resolveNeutron(r: VariableReader, release: Release) {
   const pluginClasses = r.read('Q_SERVICE_PLUGIN_CLASSES');
   const servicePluginClasses = {
     value: splitList(pluginClasses, ','),
     origin: r.originOrDefault('Q_SERVICE_PLUGIN_CLASSES'),
   };
-  const mechanismDrivers = splitList(r.read('Q_ML2_PLUGIN_MECHANISM_DRIVERS'), ',');
-  if (!mechanismDrivers.includes('linuxbridge')) {
+  const mechanismDrivers = splitList(
+    r.read('Q_ML2_PLUGIN_MECHANISM_DRIVERS', release.l2, `the L2 agent of ${release.name}`),
+    ',',
+  );
+  if (!mechanismDrivers.includes(release.l2)) {
     r.warnings.push({
       where: r.whereOf('Q_ML2_PLUGIN_MECHANISM_DRIVERS'),
-      message: `without linuxbridge no port binds to the Linux bridge agent in q-vpn: routers get no wired gateway and no tunnel comes up (write Q_ML2_PLUGIN_MECHANISM_DRIVERS=linuxbridge)`,
+      message: `without ${release.l2} no port binds to the ${l2Agent(release)} in q-vpn (${release.name}): routers get no wired gateway and no tunnel comes up (write Q_ML2_PLUGIN_MECHANISM_DRIVERS=${release.l2})`,
     });
   }
   const debug = /^(true|yes|1)$/i.test(r.read('ENABLE_DEBUG_LOG_LEVEL'));
@@ -465,7 +553,7 @@ function resolveServices(
   if (ignored.length > 0) {
     warnings.push({
       where,
-      message: `DevStack services lab does not run are ignored: ${ignored.join(', ')} (lab runs ${LAB_SERVICES.join(', ')}; ${aliasWords()}${ignored.includes('q-agt') ? ', which runs the Linux bridge agent (q-agt) too' : ''})`,
+      message: `DevStack services lab does not run are ignored: ${ignored.join(', ')} (lab runs ${LAB_SERVICES.join(', ')}; ${aliasWords()})`,
     });
   }
   return { enabled, ignored };

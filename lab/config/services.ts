@@ -74,7 +74,6 @@ const DEVSTACK_ONLY = new Set([
   'h-api',
   'h-api-cfn',
   'h-eng',
-  'q-agt',
   'q-dhcp',
   'q-meta',
   'q-metering',

@@ -2,6 +2,7 @@
 // against this list by a test, so the two cannot drift apart.
 import { SERVICES } from '../services/index.js';
 import { DEFAULT_SERVICES } from './services.js';
+import { DEFAULT_RELEASE, releaseNames } from './release.js';
 
 export interface VariableSpec {
   name: string;
@@ -31,10 +32,21 @@ const LAB_VARIABLES: readonly VariableSpec[] = [
       "Where rendered config files, generated passwords and state are kept (TOP_DIR: the localrc's directory).",
   },
   {
-    name: 'LAB_BASE_IMAGE',
-    default: 'debian:bookworm-slim',
+    name: 'OPENSTACK_RELEASE',
+    default: DEFAULT_RELEASE,
+    description: `The OpenStack release, from its Debian suite's packages: ${releaseNames()} (the README's release table). DevStack's \`NEUTRON_BRANCH=stable/<release>\` (or \`master\`, the newest lab runs) chooses it too.`,
+  },
+  {
+    name: 'NEUTRON_BRANCH',
+    shownDefault: '(unset)',
     description:
-      'The image every lab image is built FROM; when the engine has not got it and cannot pull it, lab makes a Debian bookworm base with debootstrap (`lab-base/debian:bookworm`).',
+      "DevStack's branch of Neutron: `stable/<release>`, `unmaintained/<release>`, `<release>-eol` or `master`; read as OPENSTACK_RELEASE when that is unset.",
+  },
+  {
+    name: 'LAB_BASE_IMAGE',
+    shownDefault: 'debian:<suite>-slim of the release',
+    description:
+      "The image every lab image is built FROM, of the release's Debian suite; when the engine has not got it and cannot pull it, lab makes one with debootstrap (`lab-base/debian:<suite>`, e.g. `lab-base/debian:trixie`).",
   },
   {
     name: 'ENABLED_SERVICES',

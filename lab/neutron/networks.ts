@@ -98,8 +98,8 @@ export async function ensureInitialNetworks(api: NeutronClient, config: LabConfi
 }
 
 /**
- * Until the L3 agent hosts the router and the Linux bridge agent has bound its ports: then
- * its namespace is in q-vpn and its gateway answers on the public network.
+ * Until the L3 agent hosts the router and the L2 agent has bound its ports: then its
+ * namespace is in q-vpn and its gateway answers on the public network.
  */
 export async function waitRouterWired(
   api: NeutronClient,
@@ -133,21 +133,23 @@ export async function waitRouterWired(
     },
     onTimeout: (timeout) =>
       new OperationError(
-        `${ROUTER} is not wired after ${timeoutMs / 1000} s (${timeout.observation}): lab check says why, lab logs q-vpn shows both agents`,
+        `${ROUTER} is not wired after ${timeoutMs / 1000} s (${timeout.observation}): lab check says why, lab logs q-vpn and lab logs q-agt show the agents`,
       ),
   });
 }
 
-/** The router's namespace exists in q-vpn and the Linux bridge agent has put its taps on bridges. */
+/** The router's namespace exists in q-vpn, and the L2 agent in q-agt has plugged its ports (lab-plugged). */
 export function plumbedInQVpn(
   engine: Engine,
   project: string,
 ): (routerId: string, portIds: string[]) => Promise<boolean> {
-  const script =
-    'r=$1; shift; ip netns list | grep -q "qrouter-$r" || exit 1; for p; do ip -o link show "tap$(echo "$p" | cut -c1-11)" 2>/dev/null | grep -q " master " || exit 1; done';
   return async (routerId, portIds) => {
-    const vpn = (await engine.listContainers(project)).find((c) => c.service === 'q-vpn' && c.state === 'running');
-    if (!vpn) return false;
-    return (await engine.exec(vpn.id, ['sh', '-c', script, 'sh', routerId, ...portIds])).exitCode === 0;
+    const containers = await engine.listContainers(project);
+    const running = (service: string) => containers.find((c) => c.service === service && c.state === 'running');
+    const vpn = running('q-vpn');
+    const agt = running('q-agt');
+    if (!vpn || !agt) return false;
+    const namespace = await engine.exec(vpn.id, ['sh', '-c', 'ip netns list | grep -q "qrouter-$1"', 'sh', routerId]);
+    return namespace.exitCode === 0 && (await engine.exec(agt.id, ['lab-plugged', ...portIds])).exitCode === 0;
   };
 }

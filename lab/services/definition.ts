@@ -15,6 +15,8 @@ export interface ServiceDefinition<Name extends string = string> {
   byDefault: boolean;
   /** The localrc variables it reads, with their defaults, for the README, `lab config` and the reader. */
   variables?: readonly VariableSpec[];
+  /** Services it cannot run without (q-vpn works in q-agt's network namespace): enabling it alone is refused. */
+  requires?: readonly { service: string; why: string }[];
   /** The config files lab renders that its containers read. */
   reads?: readonly ConfigFileId[];
   /** Variables its catalog blocks use, from the validated config. */

@@ -15,9 +15,9 @@ const qSvc: ServiceDefinition<'q-svc'> = {
     },
     {
       name: 'Q_ML2_PLUGIN_MECHANISM_DRIVERS',
-      default: 'linuxbridge',
+      shownDefault: 'follows OPENSTACK_RELEASE',
       description:
-        "ML2 mechanism drivers of neutron-server; linuxbridge binds ports to the Linux bridge agent in q-vpn (lab sets Zed's `[experimental] linuxbridge`).",
+        "ML2 mechanism drivers of neutron-server, binding ports to the L2 agent in q-vpn: `openvswitch` from 2025.1 on, `linuxbridge` on Zed (lab sets Zed's `[experimental] linuxbridge`).",
     },
     {
       name: 'NEUTRON_VPNAAS_SERVICE_PROVIDER',

@@ -1,5 +1,5 @@
-// q-vpn: the VPN agent, which is the L3 agent with the vpnaas extension, and the Linux bridge
-// agent beside it. 2014 DevStack called it q-vpn; later DevStack runs it as q-l3.
+// q-vpn: the VPN agent, which is the L3 agent with the vpnaas extension, in the network
+// namespace of q-agt (the L2 agent). 2014 DevStack called it q-vpn; later DevStack runs it as q-l3.
 import { agentAlive, deviceDriverLoaded, nothingPending } from '../check/control-plane.js';
 import { gatewaysReachable, ikeSas, routersHosted } from '../check/data-path.js';
 import type { ServiceDefinition } from './definition.js';
@@ -8,6 +8,9 @@ const qVpn: ServiceDefinition<'q-vpn'> = {
   name: 'q-vpn',
   aliases: ['q-l3'],
   byDefault: true,
+  requires: [
+    { service: 'q-agt', why: "its L3 agent works in q-agt's network namespace, where the L2 agent wires the routers" },
+  ],
   variables: [
     {
       name: 'IPSEC_PACKAGE',
@@ -22,7 +25,7 @@ const qVpn: ServiceDefinition<'q-vpn'> = {
       words: true,
     },
   ],
-  reads: ['neutron.conf', 'ml2_conf.ini', 'l3_agent.ini'],
+  reads: ['neutron.conf', 'l3_agent.ini'],
   // The agent logs one "Loaded VPNaaS device driver" line per driver; the first is waited for.
   catalogVariables: (config) => ({ NEUTRON_VPNAAS_DEVICE_DRIVER: config.deviceDrivers[0]?.value ?? '' }),
   checks: [agentAlive, deviceDriverLoaded, nothingPending, routersHosted, gatewaysReachable, ikeSas],

@@ -138,7 +138,7 @@ export async function waitReady(
     await (service.healthcheck ? healthy(ctx) : running(ctx));
     for (const check of service.ready) {
       if ('http' in check) await httpOk(ctx, check.http);
-      else if ('agent' in check) await agentAlive(ctx, api, check.agent, service.hostname ?? '');
+      else if ('agent' in check) await agentAlive(ctx, api, check.agent, service.seenHostname ?? '');
       else if ('log' in check && expectsDriverLine(config)) await logLine(ctx, check.log);
     }
   };

@@ -35,6 +35,13 @@ export interface CatalogService {
   mounts: Mount[];
   ports: { hostIp: string; hostPort: number; containerPort: number }[];
   networks: { name: string; aliases: string[]; ipv4Address?: string }[];
+  /**
+   * Compose's `network_mode: service:NAME`: the service whose network namespace this one
+   * shares (q-vpn's L3 agent works in q-agt's, where Open vSwitch or the bridges are).
+   */
+  networkOf: string | undefined;
+  /** The host name its processes see (and its agents report): its own, or that of the service whose namespace it shares. */
+  seenHostname: string | undefined;
   dependsOn: { service: string; condition: Condition }[];
   healthcheck:
     { test: string[]; intervalMs: number; timeoutMs: number; retries: number; startPeriodMs: number } | undefined;
@@ -82,6 +89,7 @@ const SERVICE_KEYS = new Set([
   'volumes',
   'ports',
   'networks',
+  'network_mode',
   'depends_on',
   'healthcheck',
   'cap_add',
@@ -153,9 +161,36 @@ export function parseCatalog(text: string, variables: Record<string, string>, fi
         problems.add(display, `services.${service.name}.depends_on: no service "${dep.service}" in the catalog`);
       else if (dep.condition === 'service_completed_successfully') target.oneShot = true;
     }
+    if (service.networkOf !== undefined) sharedNamespace(service, services, display, problems);
   }
   problems.throwIfAny();
   return { file, networks, ipam, volumes, services };
+}
+
+/**
+ * A service sharing another's network namespace starts after it (as Compose, which adds
+ * the dependency); the other must have networks of its own.
+ */
+function sharedNamespace(
+  service: CatalogService,
+  services: readonly CatalogService[],
+  display: string,
+  problems: ProblemList,
+): void {
+  const owner = services.find((s) => s.name === service.networkOf);
+  const at = `services.${service.name}.network_mode`;
+  if (!owner) problems.add(display, `${at}: no service "${service.networkOf}" in the catalog`);
+  else if (owner.networkOf !== undefined)
+    problems.add(
+      display,
+      `${at}: ${owner.name} shares ${owner.networkOf}'s network namespace itself; name ${owner.networkOf}`,
+    );
+  else {
+    // Docker gives the joiner the owner's UTS namespace too.
+    service.seenHostname = owner.hostname;
+    if (!service.dependsOn.some((d) => d.service === owner.name))
+      service.dependsOn.push({ service: owner.name, condition: 'service_started' });
+  }
 }
 
 interface Context {
@@ -199,6 +234,8 @@ function readService(name: string, raw: Record<string, unknown>, ctx: Context): 
       parsePort(spec, ctx, `${at}.ports`),
     ),
     networks: readNetworks(raw.networks ?? [], ctx, `${at}.networks`),
+    networkOf: readNetworkMode(raw, ctx, at),
+    seenHostname: raw.hostname === undefined ? undefined : String(raw.hostname),
     dependsOn: Object.entries(asMap(raw.depends_on ?? {}, display, `${at}.depends_on`, problems)).map(
       ([service, value]) => {
         const condition = asMap(value, display, `${at}.depends_on.${service}`, problems).condition as Condition;
@@ -224,6 +261,26 @@ function readService(name: string, raw: Record<string, unknown>, ctx: Context): 
     restart: restartPolicy(raw.restart ?? 'no', ctx, `${at}.restart`),
     memLimitBytes: raw.mem_limit === undefined ? undefined : byteSize(raw.mem_limit, ctx, `${at}.mem_limit`),
   };
+}
+
+/** `network_mode: service:NAME` only: every other mode would leave the lab's own networks. */
+function readNetworkMode(raw: Record<string, unknown>, ctx: Context, at: string): string | undefined {
+  if (raw.network_mode === undefined) return undefined;
+  const match = /^service:([a-z0-9][a-z0-9_.-]*)$/.exec(String(raw.network_mode));
+  if (!match) {
+    ctx.problems.add(
+      ctx.display,
+      `${at}.network_mode: "${String(raw.network_mode)}" is not supported; lab takes only service:<name> (share that service's network namespace)`,
+    );
+    return undefined;
+  }
+  for (const key of ['networks', 'ports', 'hostname'])
+    if (raw[key] !== undefined)
+      ctx.problems.add(
+        ctx.display,
+        `${at}.${key}: a service with network_mode ${String(raw.network_mode)} has that service's ${key === 'ports' ? 'published ports' : key}; move it there`,
+      );
+  return match[1];
 }
 
 function restartPolicy(raw: unknown, ctx: Context, at: string): RestartPolicy {

@@ -20,7 +20,15 @@ import { Engine, SubnetInUse, type ContainerInfo } from '../engine.js';
 import { InputError, OperationError, type Problem } from '../errors.js';
 import { formatOrigin } from '../config/origin.js';
 import { reconcile, reconcileNetworks, type NetworkStep, type ServiceStep } from './reconcile.js';
-import { contextImage, ensureBaseImage, imageLabels, serviceImages, type BaseImage } from './images.js';
+import {
+  buildArgs,
+  contextImage,
+  ensureBaseImage,
+  imageLabels,
+  serviceImages,
+  wantedBase,
+  type BaseImage,
+} from './images.js';
 import { loadLab, persistLab, type LoadedLab } from '../load.js';
 import { acquireLabLock } from '../lock.js';
 import { requirePlaces, requireWritableLogDir } from '../config/places.js';
@@ -224,7 +232,7 @@ function baseImageTask(engine: Engine, config: LabConfig, result: PartialResult)
   return {
     title: `Base image ${config.baseImage}`,
     task: async (_, task) => {
-      result.base = await ensureBaseImage(engine, config.baseImage, (line) => (task.output = line));
+      result.base = await ensureBaseImage(engine, wantedBase(config), (line) => (task.output = line));
       task.title = `Base image ${result.base.ref} (${result.base.how})`;
     },
   };
@@ -389,15 +397,7 @@ function imageTask(
       }
       // Only the steps as progress: the full build output is shown when a build fails.
       const progress = (line: string) => /^Step \d+\/\d+/.test(line) && (sub.output = `${image.name}: ${line}`);
-      await engine.build(
-        image.context,
-        image.files,
-        image.tag,
-        { LAB_BASE_IMAGE: base.ref },
-        imageLabels(image),
-        progress,
-        signal,
-      );
+      await engine.build(image.context, image.files, image.tag, buildArgs(base), imageLabels(image), progress, signal);
       images.set(context, { tag: image.tag, id: (await engine.imageId(image.tag)) ?? '' });
       result.images.push({ tag: image.tag, built: true, ms: Date.now() - startedAt });
       sub.title = `${image.tag} (built in ${seconds(Date.now() - startedAt)})`;
@@ -532,7 +532,7 @@ function reconnectTasks(
           ctx,
           `http://127.0.0.1:${config.qPort}`,
           check?.agent ?? '',
-          servicePlan.service.hostname ?? '',
+          servicePlan.service.seenHostname ?? '',
           since,
         );
         result.services.push({

@@ -1,5 +1,6 @@
 // Images without a registry. The base (LAB_BASE_IMAGE) is used when the engine has it or
-// can pull it; otherwise lab makes a Debian bookworm base itself (debootstrap + import).
+// can pull it; otherwise lab makes a base of the release's Debian suite itself (debootstrap
+// + import).
 // Service images are tagged by a hash of their build context and base, so an unchanged
 // image is never rebuilt.
 import { createHash } from 'node:crypto';
@@ -11,16 +12,27 @@ import type { Engine } from '../engine.js';
 import { OperationError } from '../errors.js';
 import { LABEL } from '../labels.js';
 import { packagePath } from '../paths.js';
+import { defaultBaseImage, madeBaseImage, type Release } from '../config/release.js';
 
-/** What lab tags the base it makes itself, so it is found again instead of made twice. */
-export const MADE_BASE_IMAGE = 'lab-base/debian:bookworm';
-export const DEFAULT_BASE_IMAGE = 'debian:bookworm-slim';
+/** The base asked for: LAB_BASE_IMAGE, and the release whose Debian suite it must be. */
+export interface WantedBase {
+  image: string;
+  release: Release;
+}
+
+export function wantedBase(config: { baseImage: string; release: Release }): WantedBase {
+  return { image: config.baseImage, release: config.release };
+}
 const PULL_BOUND_MS = 30_000;
+/** debootstrap took 25 to 40 s here; a slow mirror gets this long before lab gives up. */
+const BOOTSTRAP_BOUND_MS = 15 * 60_000;
 
 export interface BaseImage {
   ref: string;
   id: string;
   how: 'present' | 'pulled' | 'made earlier' | 'made now';
+  /** The release the images built on it are of: its suite and apt options are build args. */
+  release: Release;
 }
 
 /**
@@ -28,7 +40,11 @@ export interface BaseImage {
  * the base lab made earlier; else `wanted` pulled; else the base made earlier; else one
  * made now with debootstrap.
  */
-export async function ensureBaseImage(engine: Engine, wanted: string, say: (line: string) => void): Promise<BaseImage> {
+export async function ensureBaseImage(
+  engine: Engine,
+  wanted: WantedBase,
+  say: (line: string) => void,
+): Promise<BaseImage> {
   return (await chooseBaseImage(engine, wanted, say, true)) as BaseImage;
 }
 
@@ -36,45 +52,49 @@ export async function ensureBaseImage(engine: Engine, wanted: string, say: (line
  * The same choice from what the engine has, pulling and making nothing (lab status): a
  * pull counts as failed; undefined when lab stack would have to make the base.
  */
-export function presentBaseImage(engine: Engine, wanted: string): Promise<BaseImage | undefined> {
+export function presentBaseImage(engine: Engine, wanted: WantedBase): Promise<BaseImage | undefined> {
   return chooseBaseImage(engine, wanted, () => {}, false);
 }
 
 async function chooseBaseImage(
   engine: Engine,
-  wanted: string,
+  { image: wanted, release }: WantedBase,
   say: (line: string) => void,
   acquire: boolean,
 ): Promise<BaseImage | undefined> {
+  const made = madeBaseImage(release);
   const present = await engine.imageId(wanted);
-  if (present) return { ref: wanted, id: present, how: 'present' };
+  if (present) return { ref: wanted, id: present, how: 'present', release };
   // The base made earlier stands in for the default; no pull is tried again on every stack.
-  const made = await engine.imageId(MADE_BASE_IMAGE);
-  if (made && wanted === DEFAULT_BASE_IMAGE) {
-    say(`${wanted} is not in the engine; using ${MADE_BASE_IMAGE}, made earlier with debootstrap`);
-    return { ref: MADE_BASE_IMAGE, id: made, how: 'made earlier' };
+  const madeId = await engine.imageId(made);
+  if (madeId && wanted === defaultBaseImage(release)) {
+    say(`${wanted} is not in the engine; using ${made}, made earlier with debootstrap`);
+    return { ref: made, id: madeId, how: 'made earlier', release };
   }
   if (acquire) {
     say(`${wanted} is not in the engine; trying to pull it`);
     if (await engine.tryPull(wanted, PULL_BOUND_MS))
-      return { ref: wanted, id: (await engine.imageId(wanted)) ?? '', how: 'pulled' };
+      return { ref: wanted, id: (await engine.imageId(wanted)) ?? '', how: 'pulled', release };
   }
-  if (made) {
-    say(`${wanted} cannot be pulled; using ${MADE_BASE_IMAGE}, made earlier with debootstrap`);
-    return { ref: MADE_BASE_IMAGE, id: made, how: 'made earlier' };
+  if (madeId) {
+    say(`${wanted} cannot be pulled; using ${made}, made earlier with debootstrap`);
+    return { ref: made, id: madeId, how: 'made earlier', release };
   }
   if (!acquire) return undefined;
-  say(`${wanted} cannot be pulled: making ${MADE_BASE_IMAGE} with debootstrap (once; about 30 s)`);
-  await makeBaseImage(engine, say);
-  return { ref: MADE_BASE_IMAGE, id: (await engine.imageId(MADE_BASE_IMAGE)) ?? '', how: 'made now' };
+  say(`${wanted} cannot be pulled: making ${made} with debootstrap (once; about 30 s)`);
+  await makeBaseImage(engine, release, say);
+  return { ref: made, id: (await engine.imageId(made)) ?? '', how: 'made now', release };
 }
 
-async function makeBaseImage(engine: Engine, say: (line: string) => void): Promise<void> {
+async function makeBaseImage(engine: Engine, release: Release, say: (line: string) => void): Promise<void> {
   // Staging only: the root file system lives here until it is imported, then goes.
   const staging = tmp.dirSync({ prefix: 'lab-rootfs-', unsafeCleanup: true });
   const rootfs = path.join(staging.name, 'rootfs');
+  const made = madeBaseImage(release);
   try {
-    const run = execa('bash', [packagePath('scripts', 'make-base-rootfs.sh'), rootfs], { reject: false, all: true });
+    const args = [packagePath('scripts', 'make-base-rootfs.sh'), rootfs, release.suite];
+    if (release.debootstrapScript) args.push(release.debootstrapScript);
+    const run = execa('bash', args, { reject: false, all: true, timeout: BOOTSTRAP_BOUND_MS });
     run.all?.on('data', (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach(say));
     const result = await run;
     if (result.exitCode === 3) {
@@ -84,11 +104,13 @@ async function makeBaseImage(engine: Engine, say: (line: string) => void): Promi
           .trim()}`,
       );
     }
+    if (result.timedOut)
+      throw new OperationError(`making ${made} took longer than ${BOOTSTRAP_BOUND_MS / 60_000} minutes: stopped`);
     if (result.exitCode !== 0) throw new OperationError(`making the base image failed:\n${String(result.all).trim()}`);
     const tar = execa('tar', ['-C', rootfs, '-c', '.'], { buffer: false, stdout: 'pipe' });
-    await engine.importRootfs(tar.stdout, MADE_BASE_IMAGE, ['CMD ["/bin/bash"]', 'ENV LANG=C.UTF-8']);
+    await engine.importRootfs(tar.stdout, made, ['CMD ["/bin/bash"]', 'ENV LANG=C.UTF-8']);
     await tar;
-    say(`imported ${MADE_BASE_IMAGE}`);
+    say(`imported ${made}`);
   } finally {
     staging.removeCallback();
   }
@@ -101,6 +123,15 @@ export interface ContextImage {
   files: string[];
   tag: string;
   contextHash: string;
+  release: string;
+}
+
+/**
+ * What every Dockerfile is given: the base, and its release's suite (checked against the
+ * base's own /etc/os-release, and choosing packages) and apt options.
+ */
+export function buildArgs(base: BaseImage): Record<string, string> {
+  return { LAB_BASE_IMAGE: base.ref, LAB_SUITE: base.release.suite, LAB_APT_OPTIONS: base.release.apt?.options ?? '' };
 }
 
 /** The tag an image gets: its name and a hash of its context files, base and build args. */
@@ -108,6 +139,9 @@ export function contextImage(context: string, base: BaseImage): ContextImage {
   const files = listContext(context);
   const hash = createHash('sha256');
   hash.update(`base ${base.id}\n`);
+  // The base's name is not hashed (its id is): the same image under another name builds the same.
+  for (const [name, value] of Object.entries(buildArgs(base)).filter(([n]) => n !== 'LAB_BASE_IMAGE'))
+    hash.update(`arg ${name}=${value}\n`);
   for (const file of files) {
     const full = path.join(context, file);
     const executable = (fs.statSync(full).mode & 0o111) !== 0;
@@ -116,7 +150,14 @@ export function contextImage(context: string, base: BaseImage): ContextImage {
   }
   const contextHash = hash.digest('hex');
   const name = path.basename(context);
-  return { name, context, files, tag: `lab/${name}:${contextHash.slice(0, 12)}`, contextHash };
+  return {
+    name,
+    context,
+    files,
+    tag: `lab/${name}:${contextHash.slice(0, 12)}`,
+    contextHash,
+    release: base.release.name,
+  };
 }
 
 /**
@@ -146,5 +187,5 @@ function listContext(context: string): string[] {
 }
 
 export function imageLabels(image: ContextImage): Record<string, string> {
-  return { [LABEL.image]: image.name, [LABEL.contextHash]: image.contextHash };
+  return { [LABEL.image]: image.name, [LABEL.contextHash]: image.contextHash, [LABEL.release]: image.release };
 }

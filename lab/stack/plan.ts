@@ -25,6 +25,8 @@ export interface ServicePlan {
 
 /** The inputs of a container, each hashed short: what `lab stack` names when it recreates one. */
 export interface ConfigParts {
+  /** The OpenStack release (absent on containers of labs before releases could be chosen). */
+  release?: string;
   /** "lab/neutron:4ceacd9b9dea 1f2e3d4c5b6a" (tag, image id), or "<tag> not built". */
   image: string;
   /** Rendered files and lab's own code it mounts, by their path in the container. */
@@ -47,6 +49,14 @@ export function containerName(project: string, service: string): string {
 
 export function resourceName(project: string, name: string): string {
   return `${project}-${name}`;
+}
+
+/**
+ * A data volume is of one release: a database migrated by one Neutron is never opened by
+ * another, and the simulator's state is what that Neutron's driver made.
+ */
+export function volumeName(project: string, release: string, volume: string): string {
+  return resourceName(project, `${volume}-${release}`);
 }
 
 export function planLab(
@@ -80,7 +90,7 @@ export function planLab(
       return false;
     });
     const withCode = withPlugins(service, config);
-    const create = createOptions(project, withCode, image.tag);
+    const create = createOptions(project, config.release.name, withCode, image.tag);
     const binds = withCode.mounts.filter((m) => m.kind === 'bind');
     const configHash = hashOf({
       create,
@@ -89,6 +99,7 @@ export function planLab(
       mounted: binds.map((m) => [m.source, mounted.get(m.source) ?? null]),
     });
     const parts = configParts(
+      config.release.name,
       create,
       service,
       image,
@@ -120,8 +131,8 @@ export function planLab(
     services,
     networks: planNetworks(config, catalog),
     volumes: [...usedVolumes].map((v) => ({
-      name: resourceName(project, v),
-      labels: { ...projectLabels, [LABEL.service]: v },
+      name: volumeName(project, config.release.name, v),
+      labels: { ...projectLabels, [LABEL.service]: v, [LABEL.release]: config.release.name },
     })),
     warnings,
   };
@@ -174,21 +185,28 @@ function withPlugins(service: CatalogService, config: LabConfig): CatalogService
   };
 }
 
-function createOptions(project: string, service: CatalogService, image: string): ContainerCreate {
+function createOptions(project: string, release: string, service: CatalogService, image: string): ContainerCreate {
   const ns = (ms: number) => Math.round(ms * 1e6);
   const exposed = Object.fromEntries(service.ports.map((p) => [`${p.containerPort}/tcp`, {}]));
   const bindings = Object.fromEntries(
     service.ports.map((p) => [`${p.containerPort}/tcp`, [{ HostIp: p.hostIp, HostPort: String(p.hostPort) }]]),
   );
   const [first] = service.networks;
-  const network = first ? resourceName(project, first.name) : 'none';
+  // Docker resolves the owner's name when the container is made: a new owner needs a new one.
+  const shared = service.networkOf === undefined ? undefined : `container:${containerName(project, service.networkOf)}`;
+  const network = shared ?? (first ? resourceName(project, first.name) : 'none');
   return {
     name: containerName(project, service.name),
     Image: image,
     ...(service.hostname ? { Hostname: service.hostname } : {}),
     ...(service.command ? { Cmd: service.command } : {}),
     Env: Object.entries(service.environment).map(([k, v]) => `${k}=${v}`),
-    Labels: { [LABEL.project]: project, [LABEL.service]: service.name, [LABEL.partOf]: service.partOf },
+    Labels: {
+      [LABEL.project]: project,
+      [LABEL.service]: service.name,
+      [LABEL.partOf]: service.partOf,
+      [LABEL.release]: release,
+    },
     ExposedPorts: exposed,
     ...(service.healthcheck
       ? {
@@ -204,7 +222,7 @@ function createOptions(project: string, service: CatalogService, image: string):
     HostConfig: {
       Binds: service.mounts.map(
         (m) =>
-          `${m.kind === 'volume' ? resourceName(project, m.source) : m.source}:${m.target}${m.readOnly ? ':ro' : ''}`,
+          `${m.kind === 'volume' ? volumeName(project, release, m.source) : m.source}:${m.target}${m.readOnly ? ':ro' : ''}`,
       ),
       PortBindings: bindings,
       CapAdd: service.capAdd,
@@ -220,14 +238,18 @@ function createOptions(project: string, service: CatalogService, image: string):
       // A real init reaps the children agents spawn (dnsmasq, charon, privsep helpers).
       Init: true,
     },
-    NetworkingConfig: {
-      EndpointsConfig: {
-        [network]: {
-          Aliases: first?.aliases ?? [],
-          ...(first?.ipv4Address ? { IPAMConfig: { IPv4Address: first.ipv4Address } } : {}),
-        },
-      },
-    },
+    ...(shared
+      ? {}
+      : {
+          NetworkingConfig: {
+            EndpointsConfig: {
+              [network]: {
+                Aliases: first?.aliases ?? [],
+                ...(first?.ipv4Address ? { IPAMConfig: { IPv4Address: first.ipv4Address } } : {}),
+              },
+            },
+          },
+        }),
   };
 }
 
@@ -238,6 +260,7 @@ function hashOf(value: unknown): string {
 const shortHash = (value: unknown) => hashOf(value).slice(0, 12);
 
 function configParts(
+  release: string,
   create: ContainerCreate,
   service: CatalogService,
   image: { tag: string; id: string },
@@ -247,6 +270,7 @@ function configParts(
   const { Binds, PortBindings, NetworkMode, ...host } = HostConfig ?? {};
   const id = image.id.replace(/^sha256:/, '').slice(0, 12);
   return {
+    release,
     image: /^[0-9a-f]{12}$/.test(id) ? `${image.tag} ${id}` : `${image.tag} not built`,
     files: Object.fromEntries(files.map(([target, content]) => [target, shortHash(content)])),
     options: {

@@ -3,7 +3,7 @@
 // `lab stack --dry-run` prints it.
 import { catalogVariables, loadCatalog } from './catalog.js';
 import type { Engine } from '../engine.js';
-import { presentBaseImage, serviceImages, type BaseImage } from './images.js';
+import { presentBaseImage, serviceImages, wantedBase, type BaseImage } from './images.js';
 import type { LoadedLab } from '../load.js';
 import { mountedContents } from './mounted.js';
 import { planLab, type Plan } from './plan.js';
@@ -20,9 +20,14 @@ export interface Preview {
 
 export async function previewStack(lab: LoadedLab, engine: Engine, restart?: readonly string[]): Promise<Preview> {
   const catalog = loadCatalog(catalogVariables(lab.config));
-  const found = await presentBaseImage(engine, lab.config.baseImage);
+  const found = await presentBaseImage(engine, wantedBase(lab.config));
   // A base lab would make: the images built on it cannot exist yet, whatever their tag.
-  const base: BaseImage = found ?? { ref: lab.config.baseImage, id: 'missing', how: 'present' };
+  const base: BaseImage = found ?? {
+    ref: lab.config.baseImage,
+    id: 'missing',
+    how: 'present',
+    release: lab.config.release,
+  };
   const enabled = catalog.services.filter((s) => lab.config.enabledServices.includes(s.partOf));
   const images = await serviceImages(engine, enabled, base);
   const plan = planLab(lab.config, catalog, images, mountedContents(lab, catalog));

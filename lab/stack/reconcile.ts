@@ -47,6 +47,7 @@ export function reconcile(
       ? dependencyStep(p, container, waiter)
       : step(p, 'keep', mode.restart ? 'not asked to restart' : 'up to date');
   });
+  followNamespaces(plan, steps, found);
   if (mode.restart) return steps;
   const wanted = new Set(plan.services.map((p) => p.service.name));
   const orphans = containers.filter((c) => !wanted.has(c.service));
@@ -59,6 +60,36 @@ export function reconcile(
       cause: 'no longer in ENABLED_SERVICES',
     })),
   ];
+}
+
+/**
+ * A service in another's network namespace goes with it: Docker joins the namespace the
+ * owner has when the joiner starts, and names the owner by id when the joiner is made. So
+ * a new owner means a new joiner, and a restarted owner a restarted joiner.
+ */
+function followNamespaces(
+  plan: Plan,
+  steps: ServiceStep[],
+  found: (name: string) => ObservedContainer | undefined,
+): void {
+  // The catalog refuses chains (an owner sharing a third's namespace): one pass is enough.
+  for (const p of plan.services) {
+    const owner = p.service.networkOf;
+    const ownerStep = steps.find((s) => s.service === owner);
+    const index = steps.findIndex((s) => s.service === p.service.name);
+    const own = steps[index];
+    if (!ownerStep || !own || ownerStep.action === 'keep' || own.action === 'create' || own.action === 'recreate')
+      continue;
+    const shares = `it shares ${owner}'s network namespace`;
+    if (ownerStep.action === 'create' || ownerStep.action === 'recreate')
+      steps[index] = step(p, 'recreate', `${shares}, and ${owner} is made anew`);
+    else if (own.action === 'keep' || own.action === 'restart')
+      steps[index] = step(
+        p,
+        found(p.service.name)?.state === 'running' ? 'restart' : 'start',
+        `${shares}, and ${owner} restarts`,
+      );
+  }
 }
 
 function step(p: ServicePlan, action: StepAction, cause: string, done = false): ServiceStep {
@@ -124,6 +155,9 @@ export function changeCause(planned: ConfigParts, container: ObservedContainer):
   const recorded = readParts(container.labels);
   if (!recorded) return 'made by an earlier lab, which did not record what it was made from';
   const causes: string[] = [];
+  // Another release is another image, other files and other data: that alone is the cause.
+  if (recorded.release !== undefined && planned.release !== undefined && recorded.release !== planned.release)
+    return `OPENSTACK_RELEASE changed (${recorded.release} -> ${planned.release})`;
   if (recorded.image !== planned.image) causes.push(imageChange(recorded.image, planned.image));
   for (const [target, hash] of Object.entries(planned.files)) {
     const file = target.split('/').pop() ?? target;
@@ -152,7 +186,12 @@ function readParts(labels: Record<string, string>): ConfigParts | undefined {
   if (!text) return undefined;
   try {
     const parsed = JSON.parse(text) as Partial<ConfigParts>;
-    return { image: String(parsed.image ?? ''), files: parsed.files ?? {}, options: parsed.options ?? {} };
+    return {
+      ...(typeof parsed.release === 'string' ? { release: parsed.release } : {}),
+      image: String(parsed.image ?? ''),
+      files: parsed.files ?? {},
+      options: parsed.options ?? {},
+    };
   } catch {
     return undefined;
   }

@@ -3,7 +3,7 @@
 import { catalogVariables, loadCatalog } from './catalog.js';
 import { mountedContents } from './mounted.js';
 import type { ContainerInfo, Engine } from '../engine.js';
-import { presentBaseImage, serviceImages } from './images.js';
+import { presentBaseImage, serviceImages, wantedBase } from './images.js';
 import { LABEL } from '../labels.js';
 import { followerPaths, runningFollower } from '../logs/control.js';
 import { describeStatus, readStatus, type FollowerStatus } from '../logs/health.js';
@@ -85,10 +85,11 @@ function freshness(container: ContainerInfo, wanted: Map<string, string> | undef
  */
 async function wantedHashes(engine: Engine, lab: LoadedLab): Promise<Map<string, string>> {
   const catalog = loadCatalog(catalogVariables(lab.config));
-  const base = (await presentBaseImage(engine, lab.config.baseImage)) ?? {
+  const base = (await presentBaseImage(engine, wantedBase(lab.config))) ?? {
     ref: lab.config.baseImage,
     id: 'missing',
     how: 'present',
+    release: lab.config.release,
   };
   const plan = planLab(
     lab.config,

@@ -91,7 +91,7 @@ export async function runDemo(
   const lab = await openLab(
     engine,
     project,
-    driver === 'csr' ? ['q-svc', 'q-vpn', 'strongswan', 'csr'] : ['q-svc', 'q-vpn', 'strongswan'],
+    driver === 'csr' ? ['q-svc', 'q-vpn', 'strongswan', 'csr'] : ['q-svc', 'q-agt', 'q-vpn', 'strongswan'],
     say,
   );
   await requireProvider(lab, driver);
@@ -225,8 +225,8 @@ export async function deleteDemo(engine: Engine, project: string, say: (line: st
   }
   const host = await lab.api.findByName('ports', DEMO_NAMES.host);
   if (host) {
-    const qVpn = (await engine.listContainers(project)).find((c) => c.service === 'q-vpn' && c.state === 'running');
-    if (qVpn) await engine.exec(qVpn.id, ['lab-probe', 'delete', host.id]);
+    const qAgt = (await engine.listContainers(project)).find((c) => c.service === 'q-agt' && c.state === 'running');
+    if (qAgt) await engine.exec(qAgt.id, ['lab-probe', 'delete', host.id]);
     await lab.client.run(['port', 'delete', DEMO_NAMES.host]);
     deleted.push(`host ${DEMO_NAMES.host}`);
   }
@@ -312,9 +312,9 @@ interface Host {
   address: string;
 }
 
-/** A host behind router1 on private-subnet: a Neutron port bound to q-vpn, plugged by lab-probe. */
+/** A host behind router1 on private-subnet: a Neutron port bound to the network node, plugged by lab-probe in q-agt. */
 async function ensureHost(lab: DemoLab): Promise<Host> {
-  const qVpn = lab.containers.get('q-vpn') as ContainerInfo;
+  const qAgt = lab.containers.get('q-agt') as ContainerInfo;
   const subnet = await lab.client.json<{ id: string; cidr: string; gateway_ip: string }>([
     'subnet',
     'show',
@@ -334,7 +334,7 @@ async function ensureHost(lab: DemoLab): Promise<Host> {
       '--fixed-ip',
       `subnet=${PRIVATE_SUBNET},ip-address=${address}`,
       '--host',
-      qVpn.hostname,
+      qAgt.hostname,
       '--device-owner',
       'network:lab-probe',
     ];
@@ -344,7 +344,7 @@ async function ensureHost(lab: DemoLab): Promise<Host> {
   }
   if (!port?.mac_address || !port.fixed_ips?.[0]) throw new OperationError(`port ${DEMO_NAMES.host} has no address`);
   const address = port.fixed_ips[0].ip_address;
-  const plugged = await lab.engine.exec(qVpn.id, [
+  const plugged = await lab.engine.exec(qAgt.id, [
     'lab-probe',
     'add',
     port.id,
@@ -353,13 +353,11 @@ async function ensureHost(lab: DemoLab): Promise<Host> {
     subnet.gateway_ip,
   ]);
   if (plugged.exitCode !== 0)
-    throw new OperationError(`plugging ${DEMO_NAMES.host} into q-vpn failed: ${plugged.output.trim()}`);
-  lab.say(`  host ${DEMO_NAMES.host} ${address} behind ${ROUTER}: namespace qprobe-${port.id} in q-vpn`);
-  // Neutron's ACTIVE alone is not enough: after a restart of q-vpn the port is still ACTIVE
-  // from before while the new tap waits for the Linux bridge agent to put it on a bridge.
-  const tap = `tap${port.id.slice(0, 11)}`;
-  const onBridge = async () =>
-    (await lab.engine.exec(qVpn.id, ['sh', '-c', `ip -o link show ${tap} | grep -q ' master '`])).exitCode === 0;
+    throw new OperationError(`plugging ${DEMO_NAMES.host} into q-agt failed: ${plugged.output.trim()}`);
+  lab.say(`  host ${DEMO_NAMES.host} ${address} behind ${ROUTER}: namespace qprobe-${port.id} in q-agt`);
+  // Neutron's ACTIVE alone is not enough: after a restart of q-agt the port is still ACTIVE
+  // from before while the new tap waits for the L2 agent to plug it.
+  const onBridge = async () => (await lab.engine.exec(qAgt.id, ['lab-plugged', port.id])).exitCode === 0;
   await poll({
     what: `port ${DEMO_NAMES.host} ACTIVE on a bridge`,
     timeoutMs: 30_000,
@@ -369,7 +367,7 @@ async function ensureHost(lab: DemoLab): Promise<Host> {
       undefined,
     onTimeout: () =>
       new OperationError(
-        `port ${DEMO_NAMES.host} did not go ACTIVE on a bridge: the Linux bridge agent in q-vpn plugs it (lab logs q-vpn)`,
+        `port ${DEMO_NAMES.host} did not go ACTIVE on a bridge: the L2 agent in q-agt plugs it (lab logs q-agt)`,
       ),
   });
   return { portId: port.id, address };
@@ -425,13 +423,13 @@ async function pingAcross(
   lab: DemoLab,
   host: Host,
 ): Promise<{ from: string; to: string; sent: number; received: number }> {
-  const qVpn = lab.containers.get('q-vpn') as ContainerInfo;
+  const qAgt = lab.containers.get('q-agt') as ContainerInfo;
   // A tunnel just (re)established may drop the first packets while the router's charon
   // installs its routes: a few rounds, the last one's count reported.
   let ping = { from: host.address, to: lab.peer.inside, sent: 0, received: 0 };
   for (let round = 0; round < 4 && ping.received === 0; round++) {
     if (round > 0) await sleep(2000);
-    const { output } = await lab.engine.exec(qVpn.id, [
+    const { output } = await lab.engine.exec(qAgt.id, [
       'ip',
       'netns',
       'exec',
