@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
-import { cleanEnv, removeScratch, scratch, selfSignedCert } from './helpers.js';
+import { cleanEnv, removeScratch, scratch, selfSignedCert, withoutReadingAnyFile } from './helpers.js';
 
 export interface InputCase {
   title: string;
@@ -16,7 +16,7 @@ export interface InputCase {
   setup?: (dir: string) => void;
   args?: string[];
   env?: (dir: string) => Record<string, string>;
-  /** Run lab as an unprivileged user (what makes a file unreadable to root's lab). */
+  /** Run lab without root's power to read any file (what makes a file unreadable to root's lab). */
   unprivileged?: boolean;
   /** What the message must name (a file, a line, a variable). */
   names: RegExp;
@@ -333,18 +333,11 @@ function mkfifo(file: string): void {
   if (spawnSync('mkfifo', [file], { stdio: 'ignore' }).status !== 0) throw new Error(`mkfifo ${file} failed`);
 }
 
-const UNPRIVILEGED = 65534;
-
 /** Runs one case against the lab CLI at `root` (a built checkout), bounded by `limitMs`. */
 export async function runInputCase(c: InputCase, root: string, limitMs = 30_000): Promise<CaseResult> {
   const dir = scratch(c.files);
   try {
     c.setup?.(dir);
-    const unprivileged = c.unprivileged === true && process.getuid?.() === 0;
-    if (unprivileged) {
-      fs.chmodSync(dir, 0o777);
-      for (let d = path.dirname(dir); d !== path.dirname(d); d = path.dirname(d)) fs.accessSync(d, fs.constants.X_OK);
-    }
     const before = snapshot(dir);
     const started = Date.now();
     const { code, stderr, timedOut } = await runCli(
@@ -353,7 +346,7 @@ export async function runInputCase(c: InputCase, root: string, limitMs = 30_000)
       dir,
       { ...(c.env?.(dir) ?? {}) },
       limitMs,
-      unprivileged ? UNPRIVILEGED : undefined,
+      c.unprivileged === true,
     );
     const ms = Date.now() - started;
     const running = await leftRunning(dir);
@@ -379,15 +372,17 @@ function runCli(
   cwd: string,
   env: Record<string, string>,
   limitMs: number,
-  uid: number | undefined,
+  unprivileged: boolean,
 ): Promise<{ code: number | null; stderr: string; timedOut: boolean }> {
+  const [command, argv] = unprivileged
+    ? withoutReadingAnyFile(process.execPath, [cli, ...args])
+    : [process.execPath, [cli, ...args]];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], {
+    const child = spawn(command, argv, {
       cwd,
       env: cleanEnv(env),
       detached: true,
       stdio: ['ignore', 'ignore', 'pipe'],
-      ...(uid !== undefined ? { uid, gid: uid } : {}),
     });
     let stderr = '';
     child.stderr.setEncoding('utf8');

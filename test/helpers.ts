@@ -19,6 +19,17 @@ export interface LabRun {
   stderr: string;
 }
 
+/**
+ * The command line that runs `command` without what lets root read any file
+ * (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH), so that a test run as root sees a file it may not
+ * read as any user would. util-linux's setpriv drops them from the bounding set before the
+ * exec. Not as another user: that user could not reach a checkout in a private directory.
+ */
+export function withoutReadingAnyFile(command: string, args: string[]): [string, string[]] {
+  if (process.getuid?.() !== 0) return [command, args];
+  return ['setpriv', ['--bounding-set', '-dac_override,-dac_read_search', '--', command, ...args]];
+}
+
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const name of [...VARIABLES.map((v) => v.name), ...Object.keys(FILE_VARIABLES)]) delete env[name];

@@ -40,7 +40,8 @@ import { bringUp, removeOrphans, stopForRestart, type ServiceOutcome } from './b
 
 export { waitReady } from './bring-up.js';
 export type { ServiceAction, ServiceOutcome } from './bring-up.js';
-import { agentAlive, NotReady, type WaitContext } from './waits.js';
+import { NotReady } from './waits.js';
+import { reconnectTasks } from './reconnect.js';
 
 export interface StackResult {
   lab: LoadedLab;
@@ -238,6 +239,33 @@ function baseImageTask(engine: Engine, config: LabConfig, result: PartialResult)
   };
 }
 
+/** The lab's Docker networks (fixed subnets first), its volumes, its orphans removed, and the log follower. */
+function resourcesTask(
+  engine: Engine,
+  config: LabConfig,
+  plan: Plan,
+  decided: Decided,
+  result: PartialResult,
+): ListrTask {
+  return {
+    title: 'Network, volumes and logs',
+    task: async (_, task) => {
+      // Those with a fixed subnet first. Docker hands out its default pools in turn, not
+      // lowest first: mgmt (no subnet) made first would in time get 172.24.0.0/16 and
+      // shut out FLOATING_RANGE (it did in CI). Made after, it is given a pool that
+      // overlaps none. And when a fixed subnet is taken, nothing of the lab is made.
+      for (const network of [...plan.networks].sort(
+        (a, b) => Number(b.ipam !== undefined) - Number(a.ipam !== undefined),
+      ))
+        await ensureLabNetwork(engine, network, config);
+      for (const volume of plan.volumes) await engine.ensureVolume(volume.name, volume.labels);
+      result.removed = await removeOrphans(engine, decided.steps, decided.containers);
+      result.follower = await ensureFollower(config.labDir, config.labName, config.screenLogDir, config.logDays);
+      task.title = `Network, volumes and logs: ${[...plan.networks, ...plan.volumes].map((r) => r.name).join(', ') || 'none'}; log follower ${result.follower}`;
+    },
+  };
+}
+
 /** The executor: reconcile's steps, then the initial networks, the broker's reconnects and router1. */
 function doTasks(
   engine: Engine,
@@ -254,23 +282,7 @@ function doTasks(
   // Services fail on their own (exitOnError: false); what needs them all ready then does not run.
   let failed = false;
   return [
-    {
-      title: 'Network, volumes and logs',
-      task: async (_, task) => {
-        // Those with a fixed subnet first. Docker hands out its default pools in turn, not
-        // lowest first: mgmt (no subnet) made first would in time get 172.24.0.0/16 and
-        // shut out FLOATING_RANGE (it did in CI). Made after, it is given a pool that
-        // overlaps none. And when a fixed subnet is taken, nothing of the lab is made.
-        for (const network of [...plan.networks].sort(
-          (a, b) => Number(b.ipam !== undefined) - Number(a.ipam !== undefined),
-        ))
-          await ensureLabNetwork(engine, network, config);
-        for (const volume of plan.volumes) await engine.ensureVolume(volume.name, volume.labels);
-        result.removed = await removeOrphans(engine, decided.steps, decided.containers);
-        result.follower = await ensureFollower(config.labDir, config.labName, config.screenLogDir, config.logDays);
-        task.title = `Network, volumes and logs: ${[...plan.networks, ...plan.volumes].map((r) => r.name).join(', ') || 'none'}; log follower ${result.follower}`;
-      },
-    },
+    resourcesTask(engine, config, plan, decided, result),
     {
       // All at once, then started again in dependency order: the agent comes back to a
       // server that answers, and the slowest stop is paid once.
@@ -301,10 +313,21 @@ function doTasks(
       title: 'Reconnect',
       enabled: () => restarting !== undefined && restarting.includes('rabbit'),
       task: (_, task) =>
-        task.newListr(reconnectTasks(engine, config, plan, [...(restarting ?? [])], result, signal, began), {
-          concurrent: true,
-          exitOnError: false,
-        }),
+        task.newListr(
+          reconnectTasks({
+            engine,
+            config,
+            plan,
+            restarting: [...(restarting ?? [])],
+            outcomes: result.services,
+            signal,
+            began,
+          }),
+          {
+            concurrent: true,
+            exitOnError: false,
+          },
+        ),
     },
     routerTask(
       engine,
@@ -492,81 +515,6 @@ function serviceTasks(
       },
     };
   });
-}
-
-/**
- * After RabbitMQ restarted, running services that talk through it must reconnect: an
- * agent must send a heartbeat after the broker is back. One that does not is restarted,
- * and lab says so.
- */
-function reconnectTasks(
-  engine: Engine,
-  config: LabConfig,
-  plan: Plan,
-  restarting: string[],
-  result: PartialResult,
-  signal: AbortSignal,
-  began: number,
-): ListrTask[] {
-  const dependents = plan.services.filter(
-    (p) => !restarting.includes(p.service.partOf) && p.service.ready.some((c) => 'agent' in c),
-  );
-  return dependents.map((servicePlan): ListrTask => ({
-    title: servicePlan.service.name,
-    task: async (_, sub) => {
-      const name = servicePlan.service.name;
-      const container = (await engine.listContainers(plan.project)).find((c) => c.service === name);
-      if (!container || container.state !== 'running') return;
-      const since = new Date();
-      const ctx: WaitContext = {
-        engine,
-        service: name,
-        containerId: container.id,
-        deadline: Date.now() + servicePlan.service.timeoutMs,
-        signal,
-      };
-      try {
-        sub.output = `${name}: waiting for a heartbeat through the restarted broker`;
-        const check = servicePlan.service.ready.find((c): c is { agent: string } => 'agent' in c);
-        await agentAlive(
-          ctx,
-          `http://127.0.0.1:${config.qPort}`,
-          check?.agent ?? '',
-          servicePlan.service.seenHostname ?? '',
-          since,
-        );
-        result.services.push({
-          service: name,
-          partOf: servicePlan.service.partOf,
-          action: 'reconnected',
-          readyMs: Date.now() - since.getTime(),
-          readyAtMs: Date.now() - began,
-          waitsFor: [],
-        });
-        sub.title = `${name}: reconnected to rabbit`;
-      } catch {
-        sub.output = `${name}: did not reconnect; restarting it`;
-        const step: ServiceStep = {
-          service: name,
-          partOf: servicePlan.service.partOf,
-          action: 'restart',
-          cause: 'did not reconnect to the restarted broker',
-        };
-        const outcome = await bringUp(
-          engine,
-          config,
-          servicePlan,
-          step,
-          container,
-          (line) => (sub.output = `${name}: ${line}`),
-          signal,
-          began,
-        );
-        result.services.push(outcome);
-        sub.title = `${name}: restarted, it did not reconnect to rabbit by itself`;
-      }
-    },
-  }));
 }
 
 /** A network whose subnet changed under a lab that is up: refused with the ways out, before anything changes. */
