@@ -29,6 +29,7 @@ const vars = {
   CSR_TOKEN_LIFETIME: '900',
   LAB_L2: 'linuxbridge',
   LAB_L2_AGENT: 'Linux bridge agent',
+  LAB_NEUTRON_SERVER: 'neutron-server',
 };
 
 function problems(text: string): string {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fixture, lab, readRendered, removeScratch, scratch } from './helpers.js';
-import { DEFAULT_RELEASE, releaseByName, runnableReleases } from '../lab/config/release.js';
+import { DEFAULT_RELEASE, RELEASES, releaseByName } from '../lab/config/release.js';
 
 const dirs: string[] = [];
 after(() => dirs.forEach(removeScratch));
@@ -328,13 +328,28 @@ describe('the OpenStack release', () => {
     assert.equal(env.variables.LAB_BASE_IMAGE?.value, 'debian:bookworm-slim');
   });
 
+  it('on 2026.1: forky, IKEv2 for the peer (its strongSwan has no IKEv1), q-svc as neutron-api, rpc-server and periodic workers', async () => {
+    const cwd = dir({ localrc: 'LAB_NAME=rel\nOPENSTACK_RELEASE=2026.1\n' });
+    const json = await configJson(cwd);
+    assert.equal(json.variables.LAB_BASE_IMAGE?.value, 'debian:forky-slim');
+    assert.equal(json.variables.STRONGSWAN_IKE_VERSION?.value, '2');
+    assert.equal(json.variables.STRONGSWAN_IKE_VERSION?.from, 'default');
+    const shown = await lab(['config'], { cwd });
+    assert.match(
+      shown.stdout,
+      /^OpenStack 2026\.1 \(Debian forky \(testing\), from \.\/localrc line 2\); q-svc runs neutron-api \(uWSGI\), neutron-rpc-server, neutron-periodic-workers; L2 agent: Open vSwitch/m,
+    );
+    const older = await lab(['config'], { cwd: dir({ localrc: 'LAB_NAME=rel\nOPENSTACK_RELEASE=zed\n' }) });
+    assert.match(older.stdout, /^OpenStack zed .*; q-svc runs neutron-server; L2 agent: Linux bridge/m);
+  });
+
   it("is what DevStack's NEUTRON_BRANCH names, saying so", async () => {
     for (const [branch, release] of [
       ['stable/zed', 'zed'],
       ['zed-eol', 'zed'],
       ['unmaintained/2025.1', '2025.1'],
       ['stable/2025.1', '2025.1'],
-      ['master', runnableReleases()[0]?.name],
+      ['master', RELEASES[0]?.name],
     ]) {
       const json = await configJson(dir({ localrc: `LAB_NAME=rel\nNEUTRON_BRANCH=${branch}\n` }));
       assert.equal(json.variables.OPENSTACK_RELEASE?.value, release, branch);
@@ -346,11 +361,11 @@ describe('the OpenStack release', () => {
     }
   });
 
-  it('refuses a release lab does not run, a branch naming none, and two that disagree, before anything is written', async () => {
+  it('refuses a release lab does not run, a branch naming none, two that disagree, and IKEv1 where strongSwan has none, before anything is written', async () => {
     const cases: [string, RegExp][] = [
       [
-        'OPENSTACK_RELEASE=2026.1\n',
-        /localrc line 1: OpenStack 2026\.1 \(Debian forky \(testing\)\) is not one lab can run yet: Neutron 28 has no neutron-server any more .*; write OPENSTACK_RELEASE=2025\.1 \(or zed\)/,
+        'OPENSTACK_RELEASE=2026.1\nSTRONGSWAN_IKE_VERSION=1\n',
+        /localrc line 2: STRONGSWAN_IKE_VERSION=1, but the strongSwan of 2026\.1 \(Debian forky \(testing\)\) is built without IKEv1: .*Write STRONGSWAN_IKE_VERSION=2/,
       ],
       [
         'OPENSTACK_RELEASE=2024.2\n',

@@ -1,7 +1,7 @@
 // The release table's names and DevStack's branch names, and reading dpkg-query's answer.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RELEASES, releaseNamed, releaseOfBranch, runnableReleases } from '../lab/config/release.js';
+import { RELEASES, releaseNamed, releaseOfBranch } from '../lab/config/release.js';
 import { parseInstalled } from '../lab/stack/versions.js';
 
 describe('release names', () => {
@@ -18,8 +18,8 @@ describe('release names', () => {
     assert.equal(releaseOfBranch('stable/zed')?.name, 'zed');
     assert.equal(releaseOfBranch('unmaintained/2025.1')?.name, '2025.1');
     assert.equal(releaseOfBranch('zed-eol')?.name, 'zed');
-    assert.equal(releaseOfBranch('master')?.name, runnableReleases()[0]?.name);
-    assert.equal(releaseOfBranch('stable/2026.1')?.name, '2026.1', 'named, and refused by the config with the reason');
+    assert.equal(releaseOfBranch('master')?.name, RELEASES[0]?.name);
+    assert.equal(releaseOfBranch('stable/2026.1')?.name, '2026.1');
     for (const other of ['zed', 'stable/yoga', 'stable/', 'feature/zed', 'stable/zed/extra', '2025.1'])
       assert.equal(releaseOfBranch(other), undefined, other);
   });

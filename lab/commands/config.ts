@@ -1,5 +1,6 @@
 // `lab config`: the rendered files, where each lands and who reads it, and where every
 // VPN setting came from, before anything starts.
+import { serverProcesses } from '../config/release.js';
 import path from 'node:path';
 import type { Problem } from '../errors.js';
 import type { LabConfig } from '../config/resolve.js';
@@ -96,7 +97,7 @@ function releaseLine(config: LabConfig): string {
   const l2 = config.ovsDatapath
     ? `Open vSwitch, ${config.ovsDatapath.value} datapath (${formatOrigin(config.ovsDatapath.origin)})`
     : 'Linux bridge';
-  return `OpenStack ${config.release.name} (Debian ${config.release.debian}, from ${from}); L2 agent: ${l2}`;
+  return `OpenStack ${config.release.name} (Debian ${config.release.debian}, from ${from}); q-svc runs ${serverProcesses(config.release)}; L2 agent: ${l2}`;
 }
 
 function configJson({ config, rendering }: LoadedLab, written: string[]): unknown {
@@ -108,6 +109,7 @@ function configJson({ config, rendering }: LoadedLab, written: string[]): unknow
       name: config.release.name,
       suite: config.release.suite,
       l2: config.release.l2,
+      server: config.release.server,
       ...(config.ovsDatapath ? { ovsDatapath: config.ovsDatapath.value } : {}),
     },
     source: config.source,

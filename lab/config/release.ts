@@ -17,16 +17,26 @@ export interface Release {
   strongswan: string;
   /** The L2 agent beside the L3 agent in q-vpn: Neutron 26 removed the Linux bridge agent. */
   l2: 'linuxbridge' | 'openvswitch';
+  /**
+   * How q-svc runs neutron-server: one `neutron-server` process (to Neutron 26), or, from
+   * Neutron 28 on (there is no neutron-server any more), its parts as DevStack runs them: the
+   * API as a WSGI application under uWSGI, neutron-rpc-server, neutron-periodic-workers.
+   */
+  server: 'neutron-server' | 'wsgi';
+  /**
+   * Whether the suite's strongSwan speaks IKEv1, Neutron's default IKE policy version.
+   * Debian forky's strongSwan 6.1 is built without it (charon: "IKE version 1 not
+   * supported"), so there the peer and the demo's IKE policy speak IKEv2.
+   */
+  ikev1: boolean;
   /** debootstrap's script for the suite when it has none of its own name. */
   debootstrapScript?: string;
   /** Options every apt-get in this release's images takes, and why. */
   apt?: { options: string; why: string };
   upstream: string;
-  /** Why lab cannot run it yet, when it cannot: choosing it is refused with this, before anything starts. */
-  notYet?: string;
 }
 
-/** Newest first: `NEUTRON_BRANCH=master` means the first lab runs. */
+/** Newest first: `NEUTRON_BRANCH=master` means the first. */
 export const RELEASES: readonly Release[] = [
   {
     name: '2026.1',
@@ -42,9 +52,9 @@ export const RELEASES: readonly Release[] = [
       options: '-o Acquire::Check-Valid-Until=false',
       why: "the archive's forky Release file is past its Valid-Until date here, and apt refuses it without this",
     },
+    server: 'wsgi',
+    ikev1: false,
     upstream: 'maintained',
-    notYet:
-      'Neutron 28 has no neutron-server any more (its API runs as a WSGI application, beside neutron-rpc-server and neutron-periodic-workers), and lab does not run it that way yet',
   },
   {
     name: '2025.1',
@@ -55,6 +65,8 @@ export const RELEASES: readonly Release[] = [
     vpnaas: '26.0.0',
     strongswan: '6.0',
     l2: 'openvswitch',
+    server: 'neutron-server',
+    ikev1: true,
     upstream: 'unmaintained since 2026-10 (SLURP)',
   },
   {
@@ -66,6 +78,8 @@ export const RELEASES: readonly Release[] = [
     vpnaas: '21.0.0',
     strongswan: '5.9',
     l2: 'linuxbridge',
+    server: 'neutron-server',
+    ikev1: true,
     upstream: 'Neutron unmaintained; neutron-vpnaas end of life (zed-eol, 2024-12-10)',
   },
 ];
@@ -75,11 +89,6 @@ export const DEFAULT_RELEASE: ReleaseName = '2025.1';
 /** Every value OPENSTACK_RELEASE takes, for messages. */
 export function releaseNames(): string {
   return RELEASES.flatMap((r) => [r.name, ...r.aliases]).join(', ');
-}
-
-/** The releases lab runs now. */
-export function runnableReleases(): Release[] {
-  return RELEASES.filter((r) => r.notYet === undefined);
 }
 
 export function releaseNamed(value: string): Release | undefined {
@@ -93,7 +102,7 @@ export function releaseNamed(value: string): Release | undefined {
  */
 export function releaseOfBranch(branch: string): Release | undefined {
   const value = branch.trim();
-  if (value === 'master' || value === 'main') return runnableReleases()[0];
+  if (value === 'master' || value === 'main') return RELEASES[0];
   const match = /^(?:stable\/|unmaintained\/)?([a-z0-9.]+?)(?:-eol)?$/i.exec(value);
   if (!match || !/^(stable|unmaintained)\/|-eol$/i.test(value)) return undefined;
   return releaseNamed(match[1] ?? '');
@@ -117,4 +126,11 @@ export function madeBaseImage(release: Release): string {
 /** The L2 agent's type as Neutron's agent list shows it. */
 export function l2Agent(release: Release): 'Linux bridge agent' | 'Open vSwitch agent' {
   return release.l2 === 'linuxbridge' ? 'Linux bridge agent' : 'Open vSwitch agent';
+}
+
+/** What runs in q-svc, for `lab config` and `lab status`. */
+export function serverProcesses(release: Release): string {
+  return release.server === 'neutron-server'
+    ? 'neutron-server'
+    : 'neutron-api (uWSGI), neutron-rpc-server, neutron-periodic-workers';
 }

@@ -34,7 +34,6 @@ import {
   releaseNamed,
   releaseNames,
   releaseOfBranch,
-  runnableReleases,
   type Release,
 } from './release.js';
 import { defaultOf, FILE_VARIABLES, VARIABLES, isSecretName, type VariableSpec } from './variables.js';
@@ -154,7 +153,7 @@ export function resolveConfig(
   };
   const qPort = r.integer('Q_PORT', 1, 65535);
   const neutron = resolveNeutron(r, release);
-  const { networks, peers } = resolveAddresses(r, places.labDir);
+  const { networks, peers } = resolveAddresses(r, places.labDir, release);
   const otherSecrets = readByTheirSpec(r, VARIABLES, places.labDir);
   crossChecks(r);
   const plugins = resolvePlugins(evaluated, input, r.problems, r.warnings);
@@ -243,14 +242,6 @@ function resolveRelease(r: VariableReader): Release {
       `OPENSTACK_RELEASE=${given} and NEUTRON_BRANCH=${branch} (${r.whereOf('NEUTRON_BRANCH')}) name different releases (${named.name}, ${branched.name}): keep one of them`,
     );
   const release = named ?? branched ?? releaseByName(DEFAULT_RELEASE);
-  if (release.notYet)
-    r.problem(
-      named ? 'OPENSTACK_RELEASE' : 'NEUTRON_BRANCH',
-      `OpenStack ${release.name} (Debian ${release.debian}) is not one lab can run yet: ${release.notYet}; write OPENSTACK_RELEASE=${DEFAULT_RELEASE} (or ${runnableReleases()
-        .map((x) => x.name)
-        .filter((n) => n !== DEFAULT_RELEASE)
-        .join(', ')})`,
-    );
   const origin: Origin = named
     ? r.originOf('OPENSTACK_RELEASE')
     : branched
@@ -372,7 +363,7 @@ function resolveNeutron(r: VariableReader, release: Release) {
 }
 
 /** The lab's networks and the VPN peers on them. */
-function resolveAddresses(r: VariableReader, labDir: string) {
+function resolveAddresses(r: VariableReader, labDir: string, release: Release) {
   const floatingRange = r.cidr('FLOATING_RANGE');
   const floatingOk = isCidr(floatingRange) && Number(floatingRange.split('/')[1]) <= 28;
   if (isCidr(floatingRange) && !floatingOk)
@@ -395,9 +386,14 @@ function resolveAddresses(r: VariableReader, labDir: string) {
   inDockerHalf('STRONGSWAN_IP', strongswanIp);
   const publicGateway = r.read('PUBLIC_NETWORK_GATEWAY', nthAddress(publicSplit.docker, 1));
   inDockerHalf('PUBLIC_NETWORK_GATEWAY', publicGateway);
-  const ikeVersion = r.read('STRONGSWAN_IKE_VERSION');
+  const ikeVersion = r.read('STRONGSWAN_IKE_VERSION', release.ikev1 ? '1' : '2');
   if (ikeVersion !== '1' && ikeVersion !== '2')
     r.problem('STRONGSWAN_IKE_VERSION', `STRONGSWAN_IKE_VERSION="${ikeVersion}": write 1 or 2`);
+  else if (ikeVersion === '1' && !release.ikev1)
+    r.problem(
+      'STRONGSWAN_IKE_VERSION',
+      `STRONGSWAN_IKE_VERSION=1, but the strongSwan of ${release.name} (Debian ${release.debian}) is built without IKEv1: no IKEv1 tunnel comes up on either side. Write STRONGSWAN_IKE_VERSION=2 (and give your IKE policies --ike-version v2), or leave it unset`,
+    );
   const fixedRange = r.cidr('FIXED_RANGE');
   const privateGateway = r.read('NETWORK_GATEWAY', isCidr(fixedRange) ? nthAddress(fixedRange, 1) : '10.0.0.1');
   if (!isAddress(privateGateway) || (isCidr(fixedRange) && !inNetwork(privateGateway, fixedRange))) {

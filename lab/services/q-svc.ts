@@ -56,7 +56,7 @@ const qSvc: ServiceDefinition<'q-svc'> = {
     },
   ],
   reads: ['neutron.conf', 'neutron_vpnaas.conf', 'ml2_conf.ini'],
-  catalogVariables: (config) => ({ Q_PORT: String(config.qPort) }),
+  catalogVariables: (config) => ({ Q_PORT: String(config.qPort), LAB_NEUTRON_SERVER: config.release.server }),
   checks: [serverRuns, vpnApi, migrated],
   summary: (config) => [
     `Neutron API:   http://127.0.0.1:${config.qPort}/v2.0/   (try: curl -s 127.0.0.1:${config.qPort}/v2.0/vpn/vpnservices)`,

@@ -24,7 +24,9 @@ const strongswan: ServiceDefinition<'strongswan'> = {
     {
       name: 'STRONGSWAN_IKE_VERSION',
       default: '1',
-      description: 'IKE version of the peer (1 or 2); 1 matches a Neutron IKE policy with ike_version v1, the default.',
+      shownDefault: '1 (2 on 2026.1)',
+      description:
+        "IKE version of the peer (1 or 2), and of the demo's IKE policy. 1 matches Neutron's default IKE policy (ike_version v1); 2026.1's strongSwan (Debian forky) has no IKEv1.",
     },
     {
       name: 'STRONGSWAN_IKE_PROPOSALS',

@@ -62,6 +62,8 @@ interface Peer {
   subnet: string;
   /** The address the peer holds inside its subnet (lab-strongswan-start puts it on lo). */
   inside: string;
+  /** The IKE version it speaks (STRONGSWAN_IKE_VERSION): the demo's IKE policy asks for the same. */
+  ikeVersion: string;
 }
 
 interface DemoLab {
@@ -101,7 +103,8 @@ export async function runDemo(
     );
   say(`Creating the VPN with the OpenStack client (as \`lab openstack ...\`), driver: ${driver}`);
   const host = driver === 'reference' ? await ensureHost(lab) : undefined;
-  const { service, connection, createdAt } = await ensureVpn(lab);
+  // The CSR simulator takes Neutron's default (v1), as the Cisco driver requires.
+  const { service, connection, createdAt } = await ensureVpn(lab, driver === 'reference' ? lab.peer.ikeVersion : '1');
 
   say(`Waiting for ACTIVE (at most ${timeoutMs / 1000} s):`);
   const statuses = await waitActive(lab, service.id, connection.id, createdAt, timeoutMs);
@@ -120,12 +123,16 @@ export async function runDemo(
 }
 
 /** The IKE and IPsec policies, the VPN service on router1 and the connection to the peer: found by name, else made. */
-async function ensureVpn(lab: DemoLab): Promise<{ service: Resource; connection: Resource; createdAt: number }> {
+async function ensureVpn(
+  lab: DemoLab,
+  ikeVersion: string,
+): Promise<{ service: Resource; connection: Resource; createdAt: number }> {
   await ensureResource(lab, 'vpn/ikepolicies', DEMO_NAMES.ikePolicy, [
     'vpn',
     'ike',
     'policy',
     'create',
+    ...(ikeVersion === '1' ? [] : ['--ike-version', `v${ikeVersion}`]),
     DEMO_NAMES.ikePolicy,
   ]);
   await ensureResource(lab, 'vpn/ipsecpolicies', DEMO_NAMES.ipsecPolicy, [
@@ -251,6 +258,7 @@ async function openLab(
     psk: env.STRONGSWAN_PSK ?? '',
     subnet,
     inside: subnet ? nthAddress(subnet, 1) : '',
+    ikeVersion: env.STRONGSWAN_IKE_VERSION ?? '1',
   };
   return {
     engine,
