@@ -6,7 +6,8 @@
 // asserts nothing about time. Then `lab restart q-svc q-vpn` beside, in the same run, a
 // raw Docker restart of the same two containers followed by the same readiness wait, and
 // the time from `lab restart q-vpn` to the device-driver-loaded line in its screen log.
-// BENCH_RUNS (default 3) and BENCH_COLD_RUNS (default 1) set the number of runs.
+// BENCH_RUNS (default 3) and BENCH_COLD_RUNS (default 1) set the number of runs;
+// BENCH_RELEASES (default: the default release, then zed) the releases, one after another.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { cleanEnv, removeScratch, scratch } from '../test/helpers.js';
@@ -21,10 +22,12 @@ import { Engine } from '../lab/engine.js';
 import { loadLab } from '../lab/load.js';
 import { packagePath } from '../lab/paths.js';
 import { waitReady } from '../lab/stack/executor.js';
+import { DEFAULT_RELEASE } from '../lab/config/release.js';
 
 const run = promisify(execFile);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 1);
+const BENCH_RELEASES = (process.env.BENCH_RELEASES ?? `${DEFAULT_RELEASE},zed`).split(',').filter(Boolean);
 
 interface Outcome {
   totalMs: number;
@@ -122,6 +125,11 @@ async function restartToDriverLoaded(cwd: string): Promise<number> {
 }
 
 type Times = Record<string, number[]>;
+interface Measured {
+  times: Times;
+  perService: Times;
+  failed?: string;
+}
 
 async function measureCold(cwd: string, times: Times): Promise<void> {
   for (let i = 0; i < COLD_RUNS; i++) {
@@ -166,9 +174,9 @@ async function measureRestart(cwd: string, times: Times): Promise<void> {
   }
 }
 
-function report(times: Times, perService: Times): void {
+function report(release: string, times: Times, perService: Times): void {
   const m = (key: string) => median(times[key] ?? []);
-  console.log(`lab stack benchmark (medians; ${RUNS} runs, ${COLD_RUNS} cold)`);
+  console.log(`lab stack benchmark, OpenStack ${release} (medians; ${RUNS} runs, ${COLD_RUNS} cold)`);
   console.log(`  cold stack (no lab images)       ${s(m('cold'))}`);
   console.log(`  warm stack (images, nothing up)  ${s(m('warm'))}`);
   console.log(`  no-op stack                      ${s(m('noop'))}   (target <= 2 s)`);
@@ -184,6 +192,7 @@ function report(times: Times, perService: Times): void {
   console.log(`  lab restart q-vpn to "Loaded VPNaaS device driver" in its screen log: ${s(m('driverLoaded'))}`);
   console.log(
     JSON.stringify({
+      release,
       runs: RUNS,
       coldRuns: COLD_RUNS,
       medianMs: Object.fromEntries(
@@ -198,23 +207,40 @@ function report(times: Times, perService: Times): void {
   );
 }
 
-async function main(): Promise<void> {
+/** One release's measures, in a lab of its own, cleaned after. */
+async function measureRelease(release: string): Promise<Measured> {
   const port = await freePort();
-  const name = `bench${process.pid}`;
+  // A lab per release: a failed one is kept, and the next must not clean it away.
+  const name = `bench${process.pid}-${release.replace(/[^a-z0-9]/g, '')}`;
   const cwd = scratch({
-    localrc: `LAB_NAME=${name}\nQ_PORT=${port}\nENABLED_SERVICES=mysql,rabbit,q-svc,q-agt,q-vpn\nSCREEN_LOGDIR=./logs\n`,
+    localrc: `LAB_NAME=${name}\nOPENSTACK_RELEASE=${release}\nQ_PORT=${port}\nENABLED_SERVICES=mysql,rabbit,q-svc,q-agt,q-vpn\nSCREEN_LOGDIR=./logs\n`,
   });
   const times: Times = {};
   const perService: Times = {};
+  console.error(`OpenStack ${release}:`);
   try {
     await measureCold(cwd, times);
     await measureWarm(cwd, times, perService);
     await measureRestart(cwd, times);
-  } finally {
-    await lab(cwd, ['clean']).catch(() => undefined);
-    removeScratch(cwd);
+  } catch (error) {
+    // The evidence stays: the lab's screen logs and its containers, for lab check and lab logs.
+    console.error(`OpenStack ${release}: failed, lab kept in ${cwd} (lab unstack/clean there when done):`, error);
+    return { times, perService, failed: String(error).split('\n')[0] ?? 'failed' };
   }
-  report(times, perService);
+  await lab(cwd, ['clean']).catch(() => undefined);
+  removeScratch(cwd);
+  return { times, perService };
+}
+
+async function main(): Promise<void> {
+  const measured: [string, Measured][] = [];
+  for (const release of BENCH_RELEASES) measured.push([release, await measureRelease(release)]);
+  for (const [release, { times, perService, failed }] of measured) {
+    if (failed)
+      console.log(`OpenStack ${release}: the run failed (${failed}); the medians below are of what was measured`);
+    report(release, times, perService);
+  }
+  if (measured.some(([, m]) => m.failed)) process.exitCode = 1;
 }
 
 await main();
