@@ -24,6 +24,9 @@ export interface ReconnectRun {
 
 type Say = (line: string) => void;
 
+const outcome = (restarted: boolean) =>
+  restarted ? 'restarted, it did not reconnect to rabbit by itself' : 'reconnected to rabbit';
+
 /** One task per running agent that is not itself restarted; an agent's namespace joiners ride in its task. */
 export function reconnectTasks(run: ReconnectRun): ListrTask[] {
   const waiting = run.plan.services.filter(
@@ -36,9 +39,7 @@ export function reconnectTasks(run: ReconnectRun): ListrTask[] {
     task: async (_, sub) => {
       const say: Say = (line) => (sub.output = line);
       const restarted = await reconnectOrRestart(run, owner, say);
-      const titles = [
-        `${owner.service.name}: ${restarted ? 'restarted, it did not reconnect to rabbit by itself' : 'reconnected to rabbit'}`,
-      ];
+      const titles = [`${owner.service.name}: ${outcome(restarted)}`];
       for (const joiner of joinerOf(owner.service.name)) {
         if (restarted) {
           await restart(
@@ -50,9 +51,7 @@ export function reconnectTasks(run: ReconnectRun): ListrTask[] {
           titles.push(`${joiner.service.name}: restarted with ${owner.service.name}`);
         } else {
           const own = await reconnectOrRestart(run, joiner, say);
-          titles.push(
-            `${joiner.service.name}: ${own ? 'restarted, it did not reconnect to rabbit by itself' : 'reconnected to rabbit'}`,
-          );
+          titles.push(`${joiner.service.name}: ${outcome(own)}`);
         }
       }
       sub.title = titles.join('; ');
